@@ -1,0 +1,57 @@
+# Front door.  `make test` and `make run` work on a fresh Debian 12 machine:
+# they install what is missing, configure, build, and test or run.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_RUNS  ?= 20000
+CMAKE_ARGS ?=
+
+.PHONY: all deps build test sanitize fuzz-build fuzz-smoke check run clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh build
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DAPPSHARE_WERROR=ON $(CMAKE_ARGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# ASan + UBSan with clang, every test.
+sanitize:
+	@scripts/install-deps.sh sanitize
+	CC=clang cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+		-DAPPSHARE_SANITIZE=ON -DAPPSHARE_WERROR=ON $(CMAKE_ARGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+fuzz-build:
+	@scripts/install-deps.sh fuzz
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+		-DAPPSHARE_FUZZ=ON -DAPPSHARE_TESTS=OFF $(CMAKE_ARGS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# A bounded libFuzzer run of every target (FUZZ_RUNS executions each).
+fuzz-smoke: fuzz-build
+	scripts/fuzz-smoke.sh $(FUZZ_BUILD) $(FUZZ_RUNS)
+
+# Static analysis.
+check: build
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr --std=c11 -I stun -I sdp -I policy -I shm \
+		stun sdp policy shm
+
+run:
+	@echo "appshare-master is not part of the tree yet: the relay processes are issue 3." >&2
+	@echo "What exists today is the protocol core; try 'make test'." >&2
+	@exit 1
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

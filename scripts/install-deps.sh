@@ -1,0 +1,36 @@
+#!/bin/sh
+# Installs the Debian 12 packages appshare needs to build and test, when missing.
+# Non-interactive; as root it uses apt-get directly, otherwise sudo if available.
+# Usage: install-deps.sh [build|sanitize|fuzz|all]
+set -eu
+lane=${1:-build}
+
+pkgs="cmake make gcc pkg-config libc6-dev libssl-dev libcriterion-dev libevent-dev
+libjansson-dev libseccomp-dev libpcap-dev"
+case "$lane" in
+build) ;;
+sanitize|fuzz|all) pkgs="$pkgs clang llvm libclang-rt-14-dev" ;;
+*) echo "install-deps: unknown lane '$lane'" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $pkgs; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing"
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+else
+	echo "install-deps: missing packages:$missing; run as root: apt-get install$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

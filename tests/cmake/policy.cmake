@@ -1,0 +1,1 @@
+# Tests of policy: see tests/cmake/appshare_test.cmake for the helpers.
