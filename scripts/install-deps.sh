@@ -9,6 +9,7 @@ pkgs="cmake make gcc pkg-config libc6-dev libssl-dev libcriterion-dev libevent-d
 libjansson-dev libseccomp-dev libpcap-dev"
 case "$lane" in
 build) ;;
+check) pkgs="cppcheck" ;;
 sanitize|fuzz|all) pkgs="$pkgs clang llvm libclang-rt-14-dev" ;;
 *) echo "install-deps: unknown lane '$lane'" >&2; exit 2 ;;
 esac

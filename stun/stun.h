@@ -168,6 +168,13 @@ void	stun_build_init(struct stun_builder *, uint8_t *buf, size_t cap, uint16_t t
 	    const uint8_t tid[STUN_TID_LEN]);
 /* Appends with RFC padding (zero bytes, not counted in the length). */
 void	stun_build_attr(struct stun_builder *, uint16_t type, const void *val, size_t len);
+/*
+ * As stun_build_attr() with a chosen padding byte.  RFC 5389 lets the sender pick any
+ * value; RFC 5769 and libnice pad text with 0x20, and reproducing their bytes (which the
+ * HMAC and CRC cover) needs the same choice.
+ */
+void	stun_build_attr_padbyte(struct stun_builder *, uint16_t type, const void *val,
+	    size_t len, uint8_t pad);
 void	stun_build_u32(struct stun_builder *, uint16_t type, uint32_t);
 void	stun_build_u64(struct stun_builder *, uint16_t type, uint64_t);
 void	stun_build_flag(struct stun_builder *, uint16_t type);	/* empty value */

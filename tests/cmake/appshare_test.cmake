@@ -29,6 +29,11 @@ function(appshare_add_test)
 	# --jobs 1: Criterion forks per test anyway; CTest runs binaries in parallel.
 	add_test(NAME ${T_NAME} COMMAND ${T_NAME} --jobs 1 --short-filename)
 	set_tests_properties(${T_NAME} PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}")
+	if(APPSHARE_SANITIZE)
+		# Criterion's workers exit early and LeakSanitizer would never report.
+		set_tests_properties(${T_NAME} PROPERTIES ENVIRONMENT
+			"CRITERION_NO_EARLY_EXIT=1;ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1")
+	endif()
 endfunction()
 
 function(appshare_add_fuzzer)
