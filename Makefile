@@ -4,7 +4,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
-FUZZ_RUNS  ?= 20000
+FUZZ_RUNS  ?= 100000
 CMAKE_ARGS ?=
 
 .PHONY: all deps build test sanitize fuzz-build fuzz-smoke check run clean

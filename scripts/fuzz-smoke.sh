@@ -11,8 +11,7 @@ scratch=$(mktemp -d /tmp/appshare-fuzz-XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
 
 found=0
-for bin in "$build"/fuzz_*; do
-	[ -x "$bin" ] || continue
+for bin in $(find "$build" -maxdepth 3 -type f -name 'fuzz_*' -perm -u+x | sort); do
 	case "$bin" in *_replay) continue ;; esac
 	name=$(basename "$bin")
 	short=${name#fuzz_}
