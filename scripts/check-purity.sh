@@ -9,7 +9,7 @@ cd "$root"
 # Files that are pure by design (architecture.md B3).  I/O adapters are not listed.
 pure_files=$(ls stun/*.[ch] sdp/*.[ch] \
 	policy/addr_policy.[ch] policy/cidr.[ch] \
-	shm/shm_layout.h shm/seqlock.h shm/ring.h shm/snapshot.[ch] shm/cdr_fmt.[ch] \
+	shm/shm_layout.h shm/seqlock.h shm/ring.h shm/snapshot.[ch] shm/cdr_fmt.[ch] shm/cdrd_recover.[ch] \
 	master/conf.[ch] master/ctl_json.[ch] master/ports.[ch] master/registry.[ch] \
 	master/ipc_check.c master/ipc_msg.h master/bencode.[ch] worker/tap_pkt.[ch] 2>/dev/null || true)
 

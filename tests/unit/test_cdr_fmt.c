@@ -116,7 +116,7 @@ rec_v4(struct cdr_rec *r)
 	r->cr_worker = 2;
 	r->cr_epoch = 1;
 	r->cr_gen = (1ull << 32) | 42;
-	strcpy(r->cr_sessid, "as-7f3a");
+	strcpy(r->cr_sessid, "7.42");
 	strcpy(r->cr_callid, "a84b4c76e66710@pc33.example.com");
 	strcpy(r->cr_from_tag, "1928301774");
 	strcpy(r->cr_to_tag, "a6c85cf");
@@ -139,7 +139,7 @@ rec_v4(struct cdr_rec *r)
 }
 
 static const char golden_v4[] =
-    "STOP,5eed0000cafe0001,2,1,000000010000002a,\"as-7f3a\","
+    "STOP,5eed0000cafe0001,2,1,000000010000002a,\"7.42\","
     "\"a84b4c76e66710@pc33.example.com\",\"1928301774\",\"a6c85cf\","
     "2026-11-24T13:44:49.123Z,2026-11-24T13:44:51.000Z,2026-11-24T13:57:23.444Z,"
     "754321,deleted,,,applicationsharing,TCP/RTP/AVP,ms-ice2,passive,rfc6544,active,"
