@@ -50,10 +50,9 @@ check:
 		--inline-suppr --std=c11 -D_GNU_SOURCE $(addprefix -I ,$(CHECK_DIRS)) \
 		$(wildcard $(CHECK_DIRS))
 
-run:
-	@echo "appshare-master is not part of the tree yet: the relay processes are issue 3." >&2
-	@echo "What exists today is the protocol core; try 'make test'." >&2
-	@exit 1
+# The relay in the foreground on loopback with packaging/appshare.conf.example.
+run: build
+	BUILD=$(BUILD) scripts/run.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
