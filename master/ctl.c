@@ -144,25 +144,6 @@ ctl_gen_cb(evutil_socket_t fd, short ev, void *arg)
 
 /* ---- one message ------------------------------------------------------------------ */
 
-static void
-ctl_peer_str(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(sin->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, ntohs(sin6->sin6_port));
-	} else
-		snprintf(buf, len, "?");
-}
-
 static bool
 ctl_allowed(const struct ctl *ct, const struct sockaddr_storage *ss)
 {
@@ -259,7 +240,7 @@ ctl_udp_cb(evutil_socket_t fd, short ev, void *arg)
 				log_warn("control udp: recvfrom");
 			return;
 		}
-		ctl_peer_str(&ss, peer, sizeof(peer));
+		log_sockaddr(&ss, peer, sizeof(peer));
 		if (!ctl_allowed(ct, &ss)) {
 			ct->ct_stats.cs_refused++;
 			log_debug("control %s: not in control-allow, ignored", peer);
@@ -360,7 +341,7 @@ ctl_tcp_cb(evutil_socket_t lfd, short ev, void *arg)
 			log_warn("control tcp: accept");
 		return;
 	}
-	ctl_peer_str(&ss, peer, sizeof(peer));
+	log_sockaddr(&ss, peer, sizeof(peer));
 	if (!ctl_allowed(ct, &ss)) {
 		ct->ct_stats.cs_refused++;
 		log_debug("control %s: not in control-allow, closed", peer);
@@ -420,7 +401,7 @@ ctl_socket(const struct conf_addr *a, int type, char *err, size_t errlen)
 	{
 		char peer[64];
 
-		ctl_peer_str(&ss, peer, sizeof(peer));
+		log_sockaddr(&ss, peer, sizeof(peer));
 		snprintf(err, errlen, "control %s %s: %s", type == SOCK_STREAM ? "tcp" : "udp",
 		    peer, strerror(errno));
 	}

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IPC_VERSION		1
+#define IPC_VERSION		1u
 #define IPC_MAX_MSG		16384	/* header + payload */
 
 #define IPC_F_FD		0x0001	/* a descriptor is attached */

@@ -10,6 +10,10 @@
  * Not async-signal-safe (vsnprintf, syslog): never call these from a signal handler;
  * the sandbox's SIGSYS reporter writes its own bytes.
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -235,4 +239,24 @@ log_line(int level, const char *line)
 	}
 	log_emit(level, line);
 	errno = saved;
+}
+
+const char *
+log_sockaddr(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
+		snprintf(buf, len, "%s:%u", a, ntohs(sin->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
+		snprintf(buf, len, "[%s]:%u", a, ntohs(sin6->sin6_port));
+	} else
+		snprintf(buf, len, "(family %u)", (unsigned)ss->ss_family);
+	return buf;
 }

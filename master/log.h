@@ -10,6 +10,7 @@
 #define APPSHARE_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 /* Levels are syslog's: LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG. */
 typedef void	(*log_hook)(int level, const char *line, void *arg);
@@ -39,5 +40,9 @@ void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* Write a line as-is at a level (the master writing a child's IPC_LOG line). */
 void	log_line(int level, const char *line);
+
+struct sockaddr_storage;
+/* "192.0.2.1:5000", "[2001:db8::1]:5000" or "(family N)" into buf, for log lines. */
+const char *log_sockaddr(const struct sockaddr_storage *, char *buf, size_t len);
 
 #endif

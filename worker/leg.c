@@ -26,26 +26,6 @@ static void	leg_accept_cb(int, short, void *);
 static void	leg_read_cb(int, short, void *);
 static void	leg_write_cb(int, short, void *);
 
-const char *
-leg_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(sin->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, ntohs(sin6->sin6_port));
-	} else
-		snprintf(buf, len, "(family %u)", (unsigned)ss->ss_family);
-	return buf;
-}
-
 void
 leg_shm_addr(const struct sockaddr_storage *ss, struct shm_addr *a)
 {
@@ -295,7 +275,7 @@ leg_apply(struct leg *l)
 			rq.sq_tag = c->cn_tag;
 			leg_ss_to_ipc(&a->ac_addr, &rq.sq_peer);
 			log_debug("session %s leg %c: conn %d: connecting to %s", s->s_callid,
-			    l->lg_name, c->cn_id, leg_addr_str(&a->ac_addr, as, sizeof(as)));
+			    l->lg_name, c->cn_id, log_sockaddr(&a->ac_addr, as, sizeof(as)));
 			wk_send(IPC_SOCK_REQ, s, &rq, sizeof(rq), -1);
 			break;
 		case ICE_ACT_CLOSE:
@@ -467,7 +447,7 @@ leg_connected(struct conn *c)
 	leg_nodelay(c->cn_fd);
 	leg_conn_start_reading(c);
 	log_info("session %s leg %c: connected to %s (conn %d)", s->s_callid, l->lg_name,
-	    leg_addr_str(&c->cn_peer, as, sizeof(as)), c->cn_id);
+	    log_sockaddr(&c->cn_peer, as, sizeof(as)), c->cn_id);
 	if (l->lg_plain) {
 		sess_leg_up(l, c->cn_id);
 	} else {
@@ -486,7 +466,7 @@ leg_connect_failed(struct conn *c, int err)
 	char as[LEG_ADDRSTRLEN];
 
 	log_info("session %s leg %c: connect to %s failed: %s", s->s_callid, l->lg_name,
-	    leg_addr_str(&c->cn_peer, as, sizeof(as)), strerror(err));
+	    log_sockaddr(&c->cn_peer, as, sizeof(as)), strerror(err));
 	leg_conn_close(c);
 	if (l->lg_plain) {
 		sess_close(s, CDR_R_CONNECT_FAILED, l->lg_idx + 1);
@@ -532,7 +512,7 @@ leg_accepted(struct leg *l, int fd, const struct sockaddr_storage *peer)
 	struct conn *c;
 	int id;
 
-	leg_addr_str(peer, as, sizeof(as));
+	log_sockaddr(peer, as, sizeof(as));
 	if (pol_check(&l->lg_pol, peer, &why) != POL_ACCEPT) {
 		close(fd);
 		if (wk->wk_tot != NULL)

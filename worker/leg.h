@@ -29,7 +29,6 @@ void		 leg_conn_close(struct conn *);
 /* Perform the actions in lg_out. */
 void		 leg_apply(struct leg *);
 /* "192.0.2.1:5000" or "[2001:db8::1]:5000" */
-const char	*leg_addr_str(const struct sockaddr_storage *, char *, size_t);
 void		 leg_shm_addr(const struct sockaddr_storage *, struct shm_addr *);
 
 #define LEG_ADDRSTRLEN	64
