@@ -44,10 +44,13 @@ fuzz-smoke: fuzz-build
 
 # Static analysis (cppcheck is on the Debian development image; installed if missing).
 CHECK_DIRS = stun sdp policy shm master worker tools
+# cppcheck does not read system headers; it needs the TAILQ macros to parse the lists.
+QUEUE_H = $(firstword $(wildcard /usr/include/*/sys/queue.h /usr/include/sys/queue.h))
 check:
 	@command -v cppcheck >/dev/null 2>&1 || scripts/install-deps.sh check
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --std=c11 -D_GNU_SOURCE $(addprefix -I ,$(CHECK_DIRS)) \
+		$(if $(QUEUE_H),--include=$(QUEUE_H)) \
 		$(wildcard $(CHECK_DIRS))
 
 # The relay in the foreground on loopback with packaging/appshare.conf.example.

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Source-address filtering: A's SDP lists 127.0.0.2 but A connects from 127.0.0.3, so
 # the relay refuses the connection before reading a byte; with filtering off the same
-# call goes through.  (A connection before any SDP from the peer is accepted: relay.sh.)
+# call goes through; the control port ignores clients outside control-allow.
+# (A connection before any SDP from the peer is accepted: relay.sh.)
 . "$(dirname "$0")/lib.sh"
 
 write_conf
@@ -23,4 +24,13 @@ wait_peer $PA f2-a || fail "filtering off: A failed"
 wait_peer $PB f2-b || fail "filtering off: B failed"
 grep -Eq "session f2 leg A: accepted 127\.0\.0\.3:[0-9]+ \(filter-off\)" "$T/master.log" ||
 	fail "filtering off: no 'accepted ... (filter-off)' line"
+stop_master
+
+# The control port serves only control-allow: 127.0.0.1 is not in it here.
+write_conf "control-allow = 127.0.0.9"
+NO_PING=1 start_master
+ctl -q -w 0.3 ping && fail "a client outside control-allow got a UDP reply"
+ctl -q -t -w 0.3 ping && fail "a client outside control-allow got a TCP reply"
+wait_log "control 127\.0\.0\.1:[0-9]+: not in control-allow, ignored" 5
+wait_log "control 127\.0\.0\.1:[0-9]+: not in control-allow, closed" 5
 log "PASS"
