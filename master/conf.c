@@ -36,7 +36,8 @@ enum conf_type {
 	CONF_T_PATH,		/* absolute path or none */
 	CONF_T_BOOL,
 	CONF_T_LOGLEVEL,
-	CONF_T_SANDBOX
+	CONF_T_SANDBOX,
+	CONF_T_OTHERMEDIA	/* pass or refuse */
 };
 
 struct conf_keydef {
@@ -88,6 +89,8 @@ static const struct conf_keydef conf_keys[CONF_K_MAX] = {
 	    cf_source_filtering, false, false, 0, 0),
 	KD(CONF_K_INITIATE_TCP, "initiate-tcp", CONF_T_BOOL, cf_initiate_tcp,
 	    false, false, 0, 0),
+	KD(CONF_K_OTHER_MEDIA, "other-media", CONF_T_OTHERMEDIA, cf_other_media,
+	    false, false, 0, 0),
 	KD(CONF_K_ICE_TIMEOUT, "ice-timeout", CONF_T_DURATION, cf_ice_timeout_ms,
 	    false, false, CONF_MS_S, CONF_MS_H),
 	KD(CONF_K_IDLE_TIMEOUT, "idle-timeout", CONF_T_DURATION, cf_idle_timeout_ms,
@@ -104,6 +107,11 @@ static const char *const conf_sandboxes[] = {
 	[CONF_SANDBOX_ON] = "on",
 	[CONF_SANDBOX_TRAP] = "trap",
 	[CONF_SANDBOX_OFF] = "off",
+};
+
+static const char *const conf_other_medias[] = {
+	[CONF_OTHER_PASS] = "pass",
+	[CONF_OTHER_REFUSE] = "refuse",
 };
 
 static const char *const conf_levels[] = {
@@ -766,6 +774,19 @@ conf_get_sandbox(const struct conf_ctx *cx, enum conf_sandbox *out)
 }
 
 static int
+conf_get_other_media(const struct conf_ctx *cx, enum conf_other_media *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(conf_other_medias) / sizeof(conf_other_medias[0]); i++)
+		if (conf_word(cx->cx_val, cx->cx_len, conf_other_medias[i])) {
+			*out = (enum conf_other_media)i;
+			return 0;
+		}
+	return conf_bad(cx, "is not pass or refuse");
+}
+
+static int
 conf_set(const struct conf_ctx *cx, struct as_conf *cf)
 {
 	const struct conf_keydef *kd = &conf_keys[cx->cx_key];
@@ -812,6 +833,8 @@ conf_set(const struct conf_ctx *cx, struct as_conf *cf)
 		return conf_get_loglevel(cx, field);
 	case CONF_T_SANDBOX:
 		return conf_get_sandbox(cx, field);
+	case CONF_T_OTHERMEDIA:
+		return conf_get_other_media(cx, field);
 	}
 	return conf_bad(cx, "has an unknown type");	/* unreachable: table is static */
 }
@@ -961,6 +984,7 @@ conf_defaults(struct as_conf *cf)
 	cf->cf_cdr_rotate_age_ms = CONF_MS_H;
 	cf->cf_source_filtering = true;
 	cf->cf_initiate_tcp = false;
+	cf->cf_other_media = CONF_OTHER_PASS;
 	cf->cf_ice_timeout_ms = 120 * CONF_MS_S;
 	cf->cf_idle_timeout_ms = 30 * CONF_MS_S;
 	cf->cf_log_level = CONF_LOG_INFO;
@@ -1110,6 +1134,9 @@ conf_check_semantics(const struct as_conf *cf, struct conf_err *err)
 	if ((unsigned)cf->cf_sandbox > CONF_SANDBOX_OFF)
 		return conf_fail(err, cf->cf_line[CONF_K_SANDBOX], 0, "sandbox",
 		    "sandbox is out of range");
+	if ((unsigned)cf->cf_other_media > CONF_OTHER_REFUSE)
+		return conf_fail(err, cf->cf_line[CONF_K_OTHER_MEDIA], 0, "other-media",
+		    "other-media is out of range");
 	return 0;
 }
 
@@ -1228,6 +1255,13 @@ conf_out_value(struct conf_sink *o, const struct as_conf *cf, enum conf_key k)
 		conf_out(o, "%s", name != NULL ? name : "?");
 		break;
 	}
+	case CONF_T_OTHERMEDIA: {
+		const char *name = conf_other_media_name(
+		    *(const enum conf_other_media *)field);
+
+		conf_out(o, "%s", name != NULL ? name : "?");
+		break;
+	}
 	}
 }
 
@@ -1315,6 +1349,7 @@ conf_equal(const struct as_conf *a, const struct as_conf *b)
 	    strcmp(a->cf_capture_dir, b->cf_capture_dir) == 0 &&
 	    a->cf_source_filtering == b->cf_source_filtering &&
 	    a->cf_initiate_tcp == b->cf_initiate_tcp &&
+	    a->cf_other_media == b->cf_other_media &&
 	    a->cf_ice_timeout_ms == b->cf_ice_timeout_ms &&
 	    a->cf_idle_timeout_ms == b->cf_idle_timeout_ms &&
 	    a->cf_log_level == b->cf_log_level &&
@@ -1336,6 +1371,14 @@ conf_sandbox_name(enum conf_sandbox m)
 	if ((unsigned)m >= sizeof(conf_sandboxes) / sizeof(conf_sandboxes[0]))
 		return NULL;
 	return conf_sandboxes[m];
+}
+
+const char *
+conf_other_media_name(enum conf_other_media o)
+{
+	if ((unsigned)o >= sizeof(conf_other_medias) / sizeof(conf_other_medias[0]))
+		return NULL;
+	return conf_other_medias[o];
 }
 
 const char *

@@ -51,6 +51,7 @@ enum conf_key {
 	CONF_K_CAPTURE_DIR,
 	CONF_K_SOURCE_ADDRESS_FILTERING,
 	CONF_K_INITIATE_TCP,
+	CONF_K_OTHER_MEDIA,
 	CONF_K_ICE_TIMEOUT,
 	CONF_K_IDLE_TIMEOUT,
 	CONF_K_LOG_LEVEL,
@@ -81,6 +82,12 @@ enum conf_sandbox {
 	CONF_SANDBOX_OFF
 };
 
+/* The m-lines other than m=applicationsharing in offers and answers. */
+enum conf_other_media {
+	CONF_OTHER_PASS = 0,		/* untouched */
+	CONF_OTHER_REFUSE		/* port 0 (RFC 3264 8.2) */
+};
+
 enum conf_log_level {
 	CONF_LOG_ERROR = 0,
 	CONF_LOG_WARNING,
@@ -107,6 +114,7 @@ struct as_conf {
 	char			cf_capture_dir[CONF_PATH_MAX];	/* "": no capture */
 	bool			cf_source_filtering;
 	bool			cf_initiate_tcp;
+	enum conf_other_media	cf_other_media;		/* a per-call key overrides it */
 	uint64_t		cf_ice_timeout_ms;
 	uint64_t		cf_idle_timeout_ms;
 	enum conf_log_level	cf_log_level;
@@ -168,6 +176,9 @@ const char	*conf_key_name(enum conf_key);
 
 /* "on", "trap", "off"; NULL out of range. */
 const char	*conf_sandbox_name(enum conf_sandbox);
+
+/* "pass", "refuse"; NULL out of range. */
+const char	*conf_other_media_name(enum conf_other_media);
 
 /* "error", "warning", "info", "debug"; NULL out of range. */
 const char	*conf_log_level_name(enum conf_log_level);

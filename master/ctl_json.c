@@ -30,6 +30,7 @@ enum ctlj_key {
 	CTLJ_K_SUPPORTS,
 	CTLJ_K_DIALECT,
 	CTLJ_K_INITIATE_TCP,
+	CTLJ_K_OTHER_MEDIA,
 	CTLJ_K_LIMIT
 };
 
@@ -51,6 +52,7 @@ static const struct ctlj_name ctlj_keys[] = {
 	{ "supports", CTLJ_K_SUPPORTS },
 	{ "dialect", CTLJ_K_DIALECT },
 	{ "initiate-tcp", CTLJ_K_INITIATE_TCP },
+	{ "other-media", CTLJ_K_OTHER_MEDIA },
 	{ "limit", CTLJ_K_LIMIT },
 	{ NULL, 0 }
 };
@@ -109,6 +111,7 @@ static const struct ctlj_name ctlj_flags[] = {
 	{ "to-tag", CTLJ_F_TO_TAG },
 	{ "reset", CTLJ_F_RESET },
 	{ "debug", CTLJ_F_DEBUG },
+	{ "refuse-other-media", CTLJ_F_REFUSE_OTHER },
 	{ NULL, 0 }
 };
 
@@ -116,6 +119,12 @@ static const struct ctlj_name ctlj_dialects[] = {
 	{ "ms-ice2", CTLJ_DIALECT_MS_ICE2 },
 	{ "rfc6544", CTLJ_DIALECT_RFC6544 },
 	{ "rfc4145", CTLJ_DIALECT_RFC4145 },
+	{ NULL, 0 }
+};
+
+static const struct ctlj_name ctlj_other_medias[] = {
+	{ "pass", CTLJ_OTHER_PASS },
+	{ "refuse", CTLJ_OTHER_REFUSE },
 	{ NULL, 0 }
 };
 
@@ -278,6 +287,20 @@ ctlj_set_initiate(struct ctl_req *r, const json_t *v)
 }
 
 static int
+ctlj_set_other_media(struct ctl_req *r, const json_t *v)
+{
+	struct ctlj_str s;
+	int rc, o;
+
+	if ((rc = ctlj_get_str(r, "other-media", v, &s)) != CTLJ_OK)
+		return rc;
+	if ((o = ctlj_lookup(ctlj_other_medias, s.s, s.len)) < 0)
+		return ctlj_fail_value(r, "other-media", v, " (use pass or refuse)");
+	r->cr_other_media = (enum ctlj_other_media)o;
+	return CTLJ_OK;
+}
+
+static int
 ctlj_set_limit(struct ctl_req *r, const json_t *v)
 {
 	const char *s;
@@ -352,6 +375,13 @@ ctlj_set_supports(struct ctl_req *r, const json_t *v)
 	return CTLJ_OK;
 }
 
+/* The per-call keys that may also come as "key=value" tokens in flags. */
+struct ctlj_percall {
+	const json_t	*pc_dialect;	/* the dictionary's own entries, or NULL */
+	const json_t	*pc_initiate;
+	const json_t	*pc_other_media;
+};
+
 /*
  * A "key=value" token in flags: Kamailio turns such tokens into dictionary
  * entries itself, but other agents (and hand-written JSON) may leave them in
@@ -359,32 +389,46 @@ ctlj_set_supports(struct ctl_req *r, const json_t *v)
  * for the same key wins.
  */
 static int
-ctlj_flag_kv(struct ctl_req *r, const char *s, size_t len, const json_t *dict_dialect,
-    const json_t *dict_initiate)
+ctlj_flag_kv(struct ctl_req *r, const char *s, size_t len,
+    const struct ctlj_percall *dict)
 {
 	const char *eq = memchr(s, '=', len);
+	const json_t *seen;
 	json_t *val;
 	int k, rc;
 
 	k = ctlj_lookup(ctlj_keys, s, (size_t)(eq - s));
-	if ((k == CTLJ_K_DIALECT && dict_dialect == NULL) ||
-	    (k == CTLJ_K_INITIATE_TCP && dict_initiate == NULL)) {
-		if ((val = json_stringn(eq + 1, len - (size_t)(eq - s) - 1)) == NULL)
-			return ctlj_fail(r, CTLJ_E_NOMEM, "Out of memory");
-		rc = k == CTLJ_K_DIALECT ? ctlj_set_dialect(r, val) :
-		    ctlj_set_initiate(r, val);
-		/* Error texts were copied into cr_errbuf: val may go. */
-		json_decref(val);
-		return rc;
-	}
-	if (k != CTLJ_K_DIALECT && k != CTLJ_K_INITIATE_TCP)
+	switch (k) {
+	case CTLJ_K_DIALECT:
+		seen = dict->pc_dialect;
+		break;
+	case CTLJ_K_INITIATE_TCP:
+		seen = dict->pc_initiate;
+		break;
+	case CTLJ_K_OTHER_MEDIA:
+		seen = dict->pc_other_media;
+		break;
+	default:
 		r->cr_nflags_unknown++;
-	return CTLJ_OK;
+		return CTLJ_OK;
+	}
+	if (seen != NULL)
+		return CTLJ_OK;
+	if ((val = json_stringn(eq + 1, len - (size_t)(eq - s) - 1)) == NULL)
+		return ctlj_fail(r, CTLJ_E_NOMEM, "Out of memory");
+	if (k == CTLJ_K_DIALECT)
+		rc = ctlj_set_dialect(r, val);
+	else if (k == CTLJ_K_INITIATE_TCP)
+		rc = ctlj_set_initiate(r, val);
+	else
+		rc = ctlj_set_other_media(r, val);
+	/* Error texts were copied into cr_errbuf: val may go. */
+	json_decref(val);
+	return rc;
 }
 
 static int
-ctlj_set_flags(struct ctl_req *r, const json_t *v, const json_t *dict_dialect,
-    const json_t *dict_initiate)
+ctlj_set_flags(struct ctl_req *r, const json_t *v, const struct ctlj_percall *dict)
 {
 	size_t i;
 	int f, rc;
@@ -403,8 +447,7 @@ ctlj_set_flags(struct ctl_req *r, const json_t *v, const json_t *dict_dialect,
 		s = json_string_value(e);
 		len = json_string_length(e);
 		if (memchr(s, '=', len) != NULL) {
-			if ((rc = ctlj_flag_kv(r, s, len, dict_dialect,
-			    dict_initiate)) != CTLJ_OK)
+			if ((rc = ctlj_flag_kv(r, s, len, dict)) != CTLJ_OK)
 				return rc;
 			continue;
 		}
@@ -413,6 +456,12 @@ ctlj_set_flags(struct ctl_req *r, const json_t *v, const json_t *dict_dialect,
 		else
 			r->cr_flags |= (uint32_t)f;
 	}
+	/*
+	 * The bare flag is the short form of other-media=refuse; an explicit
+	 * other-media, in the dictionary or in flags, says more and wins.
+	 */
+	if ((r->cr_flags & CTLJ_F_REFUSE_OTHER) && r->cr_other_media == CTLJ_OTHER_DEFAULT)
+		r->cr_other_media = CTLJ_OTHER_REFUSE;
 	return CTLJ_OK;
 }
 
@@ -529,7 +578,8 @@ ctlj_parse_body(const uint8_t *body, size_t len, struct ctl_req *r)
 static int
 ctlj_apply(struct ctl_req *r)
 {
-	const json_t *flags = NULL, *dialect = NULL, *initiate = NULL;
+	struct ctlj_percall dict = { NULL, NULL, NULL };
+	const json_t *flags = NULL;
 	const char *key;
 	size_t klen;
 	json_t *v;
@@ -567,12 +617,16 @@ ctlj_apply(struct ctl_req *r)
 			rc = ctlj_set_supports(r, v);
 			break;
 		case CTLJ_K_DIALECT:
-			dialect = v;
+			dict.pc_dialect = v;
 			rc = ctlj_set_dialect(r, v);
 			break;
 		case CTLJ_K_INITIATE_TCP:
-			initiate = v;
+			dict.pc_initiate = v;
 			rc = ctlj_set_initiate(r, v);
+			break;
+		case CTLJ_K_OTHER_MEDIA:
+			dict.pc_other_media = v;
+			rc = ctlj_set_other_media(r, v);
 			break;
 		case CTLJ_K_LIMIT:
 			rc = ctlj_set_limit(r, v);
@@ -587,7 +641,7 @@ ctlj_apply(struct ctl_req *r)
 	/* After the loop: the dictionary's own per-call keys win over the
 	 * same keys written as flags, whatever the key order. */
 	if (flags != NULL)
-		rc = ctlj_set_flags(r, flags, dialect, initiate);
+		rc = ctlj_set_flags(r, flags, &dict);
 	return rc;
 }
 
@@ -779,6 +833,19 @@ ctlj_dialect_name(enum ctlj_dialect d)
 		return "rfc6544";
 	case CTLJ_DIALECT_RFC4145:
 		return "rfc4145";
+	default:
+		return "default";
+	}
+}
+
+const char *
+ctlj_other_media_name(enum ctlj_other_media o)
+{
+	switch (o) {
+	case CTLJ_OTHER_PASS:
+		return "pass";
+	case CTLJ_OTHER_REFUSE:
+		return "refuse";
 	default:
 		return "default";
 	}

@@ -84,6 +84,13 @@ enum ctlj_dialect {
 	CTLJ_DIALECT_RFC4145
 };
 
+/* What the relay does with the m-lines other than m=applicationsharing. */
+enum ctlj_other_media {
+	CTLJ_OTHER_DEFAULT = 0,		/* the configuration's other-media */
+	CTLJ_OTHER_PASS,		/* untouched */
+	CTLJ_OTHER_REFUSE		/* port 0 (RFC 3264 8.2) */
+};
+
 enum ctlj_tri {
 	CTLJ_UNSET = 0,
 	CTLJ_NO,
@@ -112,6 +119,8 @@ enum ctlj_af {
 #define CTLJ_F_TO_TAG		0x0800u
 #define CTLJ_F_RESET		0x1000u
 #define CTLJ_F_DEBUG		0x2000u
+/* Sets cr_other_media to CTLJ_OTHER_REFUSE unless an other-media key says otherwise. */
+#define CTLJ_F_REFUSE_OTHER	0x4000u
 
 /* A string inside the request tree: NUL-terminated, no NUL inside, s == NULL
  * when the key was absent.  Valid until ctlj_req_free(). */
@@ -135,6 +144,7 @@ struct ctl_req {
 	struct ctlj_str	 cr_rf_addr;		/* text, not parsed here */
 	enum ctlj_dialect cr_dialect;
 	enum ctlj_tri	 cr_initiate_tcp;
+	enum ctlj_other_media cr_other_media;	/* key, or flag refuse-other-media */
 	uint32_t	 cr_flags;		/* CTLJ_F_* */
 	unsigned	 cr_nflags_unknown;
 	unsigned	 cr_nkeys_unknown;
@@ -168,6 +178,8 @@ void	ctlj_req_free(struct ctl_req *);
 
 const char	*ctlj_cmd_name(enum ctl_cmd);
 const char	*ctlj_dialect_name(enum ctlj_dialect);
+/* "pass", "refuse", or "default" for CTLJ_OTHER_DEFAULT. */
+const char	*ctlj_other_media_name(enum ctlj_other_media);
 const char	*ctlj_strerror(int rc);
 
 /* Reply trees (new references; NULL only when out of memory). */

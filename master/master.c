@@ -691,6 +691,7 @@ master_reload(struct master *m)
 	c->cf_advertised = nc.cf_advertised;
 	c->cf_source_filtering = nc.cf_source_filtering;
 	c->cf_initiate_tcp = nc.cf_initiate_tcp;
+	c->cf_other_media = nc.cf_other_media;
 	c->cf_ice_timeout_ms = nc.cf_ice_timeout_ms;
 	c->cf_idle_timeout_ms = nc.cf_idle_timeout_ms;
 	c->cf_debug_hooks = nc.cf_debug_hooks;

@@ -249,9 +249,18 @@ sessions_plan(const struct master *m, const struct reg_sess *s, unsigned leg,
 	}
 }
 
+/* other-media: the request's key or flag, else the configuration's default. */
+static bool
+sessions_refuse_other(const struct master *m, const struct ctl_req *req)
+{
+	if (req->cr_other_media != CTLJ_OTHER_DEFAULT)
+		return req->cr_other_media == CTLJ_OTHER_REFUSE;
+	return m->m_conf.cf_other_media == CONF_OTHER_REFUSE;
+}
+
 static json_t *
 sessions_rewrite(struct master *m, const struct sdp *sdp, struct reg_call *c, unsigned n,
-    unsigned leg)
+    unsigned leg, bool refuse_other)
 {
 	struct sdpw_media_plan mp[REG_MAX_STREAMS];
 	struct sdpw_plan plan;
@@ -264,6 +273,7 @@ sessions_rewrite(struct master *m, const struct sdp *sdp, struct reg_call *c, un
 		sessions_plan(m, c->rc_sess[k], leg, &mp[k]);
 	plan.p_media = mp;
 	plan.p_nmedia = n;
+	plan.p_refuse_other = refuse_other;
 	if ((rc = sdpw_rewrite(sdp, &plan, m->m_sdpbuf, m->m_sdpbuf_len,
 	    &written)) != SDP_OK) {
 		log_warnx("call-id %s: SDP rewrite: %s", c->rc_call_id, sdp_strerror(rc));
@@ -402,7 +412,7 @@ sessions_offer(struct master *m, struct ctl_req *req, const char *peer)
 	struct reg_call *c;
 	struct reg_sess *s, *created[REG_MAX_STREAMS];
 	const char *why = NULL;
-	bool newcall = false, reused = true;
+	bool newcall = false, reused = true, refuse;
 	unsigned n, k, nnew = 0, ncreated = 0;
 	uint8_t rnd[REG_UFRAG_LEN + REG_PWD_LEN];
 	char ports[64] = "";
@@ -509,12 +519,13 @@ sessions_offer(struct master *m, struct ctl_req *req, const char *peer)
 		    k > 0 ? ", " : "", s->rs_port[0], s->rs_port[1]);
 	}
 	s = c->rc_sess[0];
+	refuse = sessions_refuse_other(m, req);
 	log_info("offer call-id %s from-tag %s: %u appsharing stream%s, ports %s, leg B %s "
-	    "%s%s", c->rc_call_id, c->rc_from_tag, n, n == 1 ? "" : "s", ports,
-	    reg_dialect_name(s->rs_dialect[1]), s->rs_active[1] ? "active" : "passive",
-	    reused ? " (repeated offer)" : "");
+	    "%s, other-media %s%s", c->rc_call_id, c->rc_from_tag, n, n == 1 ? "" : "s",
+	    ports, reg_dialect_name(s->rs_dialect[1]), s->rs_active[1] ? "active" : "passive",
+	    refuse ? "refuse" : "pass", reused ? " (repeated offer)" : "");
 	(void)peer;
-	return sessions_rewrite(m, sdp, c, n, SHM_LEG_B);
+	return sessions_rewrite(m, sdp, c, n, SHM_LEG_B, refuse);
 
  fail:
 	for (k = 0; k < n; k++) {
@@ -542,6 +553,7 @@ sessions_answer(struct master *m, struct ctl_req *req, const char *peer)
 	struct reg_call *c;
 	const char *why = NULL;
 	unsigned n, k;
+	bool refuse;
 	int rc, mi;
 
 	if ((c = reg_call_find(&m->m_reg, req->cr_call_id.s)) == NULL) {
@@ -595,8 +607,10 @@ sessions_answer(struct master *m, struct ctl_req *req, const char *peer)
 	    sessions_dialect_key(req->cr_dialect, 0) != c->rc_sess[0]->rs_dialect[SHM_LEG_A])
 		log_info("answer call-id %s: dialect %s ignored: leg A keeps its own dialect",
 		    c->rc_call_id, ctlj_dialect_name(req->cr_dialect));
-	log_info("answer call-id %s from-tag %s to-tag %s: %u appsharing stream%s",
-	    c->rc_call_id, c->rc_from_tag, c->rc_to_tag, n, n == 1 ? "" : "s");
+	refuse = sessions_refuse_other(m, req);
+	log_info("answer call-id %s from-tag %s to-tag %s: %u appsharing stream%s%s",
+	    c->rc_call_id, c->rc_from_tag, c->rc_to_tag, n, n == 1 ? "" : "s",
+	    n == 0 ? "" : refuse ? ", other-media refuse" : ", other-media pass");
 	(void)peer;
 	if (n == 0) {
 		json_t *reply = ctlj_reply_ok(NULL);
@@ -606,7 +620,7 @@ sessions_answer(struct master *m, struct ctl_req *req, const char *peer)
 			    req->cr_sdp.len));
 		return reply;
 	}
-	return sessions_rewrite(m, sdp, c, n, SHM_LEG_A);
+	return sessions_rewrite(m, sdp, c, n, SHM_LEG_A, refuse);
 }
 
 /* ---- statistics of a call ------------------------------------------------------------ */

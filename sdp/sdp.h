@@ -264,13 +264,21 @@ struct sdpw_media_plan {
 struct sdpw_plan {
 	const struct sdpw_media_plan	*p_media;	/* one per appsharing m-line, in order */
 	size_t				 p_nmedia;
+	/*
+	 * Refuse every other m-line (audio, video, ...): its port becomes 0, the
+	 * RFC 3264 8.2 way of rejecting a stream, and nothing else in its section
+	 * changes.  0 passes them through as they came.
+	 */
+	uint8_t				 p_refuse_other;
 };
 
 /*
  * Write sdp rewritten by plan into out (outlen bytes, not NUL-terminated).  On
  * success *written is the length.  SDP_E_NOSPACE when it does not fit; *written
- * is then the length that would have been needed.  Sections other than
- * m=applicationsharing, and the session part, are copied byte-exact.
+ * is then the length that would have been needed.  The session part and the
+ * sections other than m=applicationsharing are copied byte-exact, except the
+ * port of those m-lines when plan->p_refuse_other is set (an m-line whose port
+ * is already 0 stays as it is).
  */
 int	sdpw_rewrite(const struct sdp *, const struct sdpw_plan *, char *out,
 	    size_t outlen, size_t *written);

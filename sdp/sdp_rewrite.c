@@ -1,6 +1,7 @@
 /*
  * Rewrite of every m=applicationsharing section to the relay (protocol.md D4-D6,
- * D15, D16; docs/sdp-rewrite.md).  Everything else is copied byte-exact.
+ * D15, D16; docs/sdp-rewrite.md).  Everything else is copied byte-exact, except
+ * the port of the other m-lines when the plan refuses them.
  *
  * Order inside a rewritten section (Example D):
  *   m=  (port replaced; media, proto and formats kept as written)
@@ -309,6 +310,32 @@ sdpw_mline(struct sdpw_out *o, const struct sdp_media *m, uint16_t port)
 	sdpw_end(o);
 }
 
+/*
+ * Another stream the plan refuses (RFC 3264 8.2): the m-line with port 0, the
+ * rest of the line and of the section as it came.  RFC 3264 lets a rejected
+ * stream keep its attributes, and the receiver ignores them with the stream;
+ * changing only the port keeps the refusal easy to see and to test.  A "/count"
+ * goes with the port: it counts ports, and there are none left.
+ */
+static void
+sdpw_section_refused(struct sdpw_out *o, const struct sdp *sdp, const struct sdp_media *m)
+{
+	const struct sdp_line *ln = &sdp->s_lines[m->m_line];
+	const char *start = ln->ln_text.s_p;
+	const char *pend = m->m_port_text.s_p + m->m_port_text.s_len;
+	size_t j;
+
+	sdpw_begin(o);
+	sdpw_bytes(o, start, (size_t)(m->m_port_text.s_p - start));
+	sdpw_str(o, "0");
+	/* From after the port to the end of the line, its own line ending included. */
+	sdpw_bytes(o, pend, (size_t)(start + ln->ln_text.s_len - pend) + ln->ln_eol);
+	if (ln->ln_eol == 0)
+		o->o_needeol = 1;
+	for (j = m->m_line + 1; j < m->m_line + m->m_nlines; j++)
+		sdpw_copy(o, &sdp->s_lines[j]);
+}
+
 /* A removed or rejected stream: no transport to describe, so only subtract. */
 static void
 sdpw_section_port0(struct sdpw_out *o, const struct sdp *sdp, const struct sdp_media *m,
@@ -436,6 +463,10 @@ sdpw_rewrite(const struct sdp *sdp, const struct sdpw_plan *plan, char *out,
 		size_t j;
 
 		if (!m->m_appshare) {
+			if (plan->p_refuse_other && m->m_port != 0) {
+				sdpw_section_refused(&o, sdp, m);
+				continue;
+			}
 			for (j = m->m_line; j < m->m_line + m->m_nlines; j++)
 				sdpw_copy(&o, &sdp->s_lines[j]);
 			continue;

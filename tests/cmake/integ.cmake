@@ -18,5 +18,9 @@ if(APPSHARE_TESTS)
 		set_tests_properties(integ_${_t} PROPERTIES
 			ENVIRONMENT "${_env}" TIMEOUT 180 LABELS integ SKIP_RETURN_CODE 77)
 		math(EXPR _integ_port "${_integ_port} + 100")
+		if(_t STREQUAL "walkthrough")
+			# The README walkthrough uses the default control port, as `make run` does.
+			set_tests_properties(integ_${_t} PROPERTIES RESOURCE_LOCK appshare_port_2226)
+		endif()
 	endforeach()
 endif()

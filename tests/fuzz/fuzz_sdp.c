@@ -3,8 +3,12 @@
  *   - parse never crashes and, on error, names a known code;
  *   - a rewrite with a fixed plan succeeds (or reports NOSPACE/PROTO honestly);
  *   - the rewritten text parses again, has the same sections, and every section
- *     that is not application sharing, and the session part, is byte-identical.
- * The first input byte picks the dialect/role of the plan so all writers run.
+ *     that is not application sharing, and the session part, is byte-identical;
+ *     when the plan refuses the other m-lines, those m-lines differ only in the
+ *     port token, which is "0" (an m-line already at port 0 is kept as is);
+ *   - a second rewrite of the output with the same plan is a fixed point.
+ * The first input byte picks the dialect/role of the plan, and whether it refuses
+ * the other m-lines (bit 0x04), so all writers run.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -37,6 +41,25 @@ static int
 fz_last_line(const struct sdp *s, size_t li)
 {
 	return li + 1 == s->s_nlines;
+}
+
+/*
+ * A refused m-line: a's text with its port token (and any /count) replaced by
+ * "0"; the line ending is compared by the caller, as for the other lines.
+ */
+static int
+fz_mline_refused(const struct sdp_media *a, const struct sdp_line *x,
+    const struct sdp_media *b, const struct sdp_line *y)
+{
+	size_t pre = (size_t)(a->m_port_text.s_p - x->ln_text.s_p);
+	size_t post = x->ln_text.s_len - pre - a->m_port_text.s_len;
+
+	return b->m_port == 0 && b->m_port_count == 0 &&
+	    y->ln_text.s_len == pre + 1 + post &&
+	    memcmp(x->ln_text.s_p, y->ln_text.s_p, pre) == 0 &&
+	    y->ln_text.s_p[pre] == '0' &&
+	    memcmp(x->ln_text.s_p + pre + a->m_port_text.s_len,
+	    y->ln_text.s_p + pre + 1, post) == 0;
 }
 
 int
@@ -97,6 +120,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	plan.p_media = mp;
 	plan.p_nmedia = sdp_appshare_count(&fz_in);
+	/* Bit 2 is free of the dialect: sel % 3 still takes every value either way. */
+	plan.p_refuse_other = (sel & 0x04) != 0;
 	rc = sdpw_rewrite(&fz_in, &plan, fz_buf, sizeof(fz_buf), &w);
 	if (rc == SDP_E_PROTO)
 		return 0;
@@ -125,7 +150,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		}
 		fz_check(a->m_nlines == b->m_nlines);
-		for (j = 0; j < a->m_nlines; j++)
+		if (plan.p_refuse_other && a->m_port != 0) {
+			fz_check(fz_mline_refused(a, &fz_in.s_lines[a->m_line], b,
+			    &fz_out.s_lines[b->m_line]));
+			fz_check(fz_in.s_lines[a->m_line].ln_eol ==
+			    fz_out.s_lines[b->m_line].ln_eol ||
+			    fz_last_line(&fz_in, a->m_line));
+			j = 1;
+		} else
+			j = 0;
+		for (; j < a->m_nlines; j++)
 			fz_check(fz_line_eq(&fz_in.s_lines[a->m_line + j],
 			    &fz_out.s_lines[b->m_line + j]) ||
 			    fz_last_line(&fz_in, a->m_line + j));

@@ -2,7 +2,8 @@
 # The control port: ping over UDP and TCP in JSON and bencode; a retransmitted offer
 # (same cookie) gets the identical reply and a repeated offer (new cookie) the same ports;
 # malformed JSON, bencode and SDP and an oversized datagram get error replies while the
-# daemon keeps serving; the session limit answers "load limit".
+# daemon keeps serving; the session limit answers "load limit"; an audio m-line next to
+# the application-sharing one passes untouched, or is refused (port 0) on request.
 . "$(dirname "$0")/lib.sh"
 
 write_conf "max-sessions = 1"
@@ -58,4 +59,30 @@ ctl -q delete c1 f1 || fail "delete c1 failed"
 ctl -q query c1 && fail "c1 still known after delete"
 wait_cdr c1 10
 [ "$(cdr_field c1 14)" = deleted ] || fail "c1 CDR reason is '$(cdr_field c1 14)', want deleted"
+
+# Other media: an audio m-line before the application-sharing one.  max-sessions = 1, so
+# each call is deleted before the next offer.
+ASDP=$(printf 'v=0\\r\\no=- 1 1 IN IP4 127.0.0.2\\r\\ns=-\\r\\nc=IN IP4 127.0.0.2\\r\\nt=0 0\\r\\nm=audio 5004 RTP/AVP 0\\r\\na=rtpmap:0 PCMU/8000\\r\\nm=applicationsharing 5000 TCP/RTP/AVP 127\\r\\na=ice-ufrag:abcd\\r\\na=ice-pwd:0123456789abcdefghijklmn\\r\\na=candidate:1 1 TCP-PASS 2120613887 127.0.0.2 5000 typ host\\r\\na=rtpmap:127 x-data/90000\\r\\n')
+aoffer() { udp_raw "$1 {\"command\":\"offer\",\"call-id\":\"$2\",\"from-tag\":\"f\",\"sdp\":\"$ASDP\"$3}"; }
+relayed() { echo "$1" | grep -q 'm=applicationsharing [1-9][0-9]* TCP/RTP/AVP 127' &&
+	! echo "$1" | grep -q 'm=applicationsharing 5000 '; }
+
+r=$(aoffer om1 c4 "")
+case "$r" in *'"result":"ok"'*'m=audio 5004 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n'*) ;;
+*) fail "audio without other-media: $r" ;; esac
+relayed "$r" || fail "appsharing not relayed next to passed audio: $r"
+wait_log "offer call-id c4 .*other-media pass" 5
+ctl -q delete c4 f || fail "delete c4 failed"
+
+r=$(aoffer om2 c5 ',"other-media":"refuse"')
+case "$r" in *'"result":"ok"'*'m=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n'*) ;;
+*) fail "audio with other-media refuse: $r" ;; esac
+relayed "$r" || fail "appsharing not relayed next to refused audio: $r"
+wait_log "offer call-id c5 .*other-media refuse" 5
+ctl -q delete c5 f || fail "delete c5 failed"
+
+# The bare flag refuse-other-media does the same.
+r=$(aoffer om3 c6 ',"flags":["refuse-other-media"]')
+case "$r" in *'m=audio 0 RTP/AVP 0'*) ;; *) fail "flag refuse-other-media: $r" ;; esac
+ctl -q delete c6 f || fail "delete c6 failed"
 log "PASS"

@@ -83,6 +83,7 @@ Test(conf, defaults)
 	cr_assert_str_eq(cf.cf_capture_dir, "");
 	cr_assert(cf.cf_source_filtering);
 	cr_assert_not(cf.cf_initiate_tcp);
+	cr_assert_eq(cf.cf_other_media, CONF_OTHER_PASS);
 	cr_assert_eq(cf.cf_ice_timeout_ms, 120000);
 	cr_assert_eq(cf.cf_idle_timeout_ms, 30000);
 	cr_assert_eq(cf.cf_log_level, CONF_LOG_INFO);
@@ -130,6 +131,7 @@ static const char full_text[] =
     "capture-dir = /var/lib/appshare/pcap\n"
     "source-address-filtering = off\n"
     "initiate-tcp = TRUE\n"
+    "other-media = Refuse\n"
     "ice-timeout = 1500ms\n"
     "idle-timeout = 2h\n"
     "log-level = debug\n"
@@ -169,14 +171,16 @@ Test(conf, full_valid_file)
 	cr_assert_str_eq(cf.cf_capture_dir, "/var/lib/appshare/pcap");
 	cr_assert_not(cf.cf_source_filtering);
 	cr_assert(cf.cf_initiate_tcp);
+	cr_assert_eq(cf.cf_other_media, CONF_OTHER_REFUSE);
+	cr_assert_eq(cf.cf_line[CONF_K_OTHER_MEDIA], 19);
 	cr_assert_eq(cf.cf_ice_timeout_ms, 1500);
 	cr_assert_eq(cf.cf_idle_timeout_ms, 2 * 3600 * 1000);
 	cr_assert_eq(cf.cf_log_level, CONF_LOG_DEBUG);
 	cr_assert_eq(cf.cf_line[CONF_K_CONTROL_UDP], 2);
-	cr_assert_eq(cf.cf_line[CONF_K_LOG_LEVEL], 21);
+	cr_assert_eq(cf.cf_line[CONF_K_LOG_LEVEL], 22);
 	cr_assert_eq(cf.cf_sandbox, CONF_SANDBOX_TRAP);
 	cr_assert(cf.cf_debug_hooks);
-	cr_assert_eq(cf.cf_line[CONF_K_DEBUG_HOOKS], 23);
+	cr_assert_eq(cf.cf_line[CONF_K_DEBUG_HOOKS], 24);
 	assert_round_trip(&cf);
 }
 
@@ -245,6 +249,9 @@ Test(conf, value_spellings)
 		{ "source-address-filtering = on", CONF_K_SOURCE_ADDRESS_FILTERING, 1 },
 		{ "initiate-tcp = yes", CONF_K_INITIATE_TCP, 1 },
 		{ "initiate-tcp = false", CONF_K_INITIATE_TCP, 0 },
+		{ "other-media = refuse", CONF_K_OTHER_MEDIA, CONF_OTHER_REFUSE },
+		{ "other-media = PASS", CONF_K_OTHER_MEDIA, CONF_OTHER_PASS },
+		{ "other-media = \"refuse\"  # quoted", CONF_K_OTHER_MEDIA, CONF_OTHER_REFUSE },
 		{ "log-level = Warning", CONF_K_LOG_LEVEL, CONF_LOG_WARNING },
 		{ "log-level = error", CONF_K_LOG_LEVEL, CONF_LOG_ERROR },
 		{ "sandbox = OFF", CONF_K_SANDBOX, CONF_SANDBOX_OFF },
@@ -272,6 +279,7 @@ Test(conf, value_spellings)
 		case CONF_K_MAX_SESSIONS: got = cf.cf_max_sessions; break;
 		case CONF_K_SOURCE_ADDRESS_FILTERING: got = cf.cf_source_filtering; break;
 		case CONF_K_INITIATE_TCP: got = cf.cf_initiate_tcp; break;
+		case CONF_K_OTHER_MEDIA: got = cf.cf_other_media; break;
 		case CONF_K_LOG_LEVEL: got = cf.cf_log_level; break;
 		case CONF_K_SANDBOX: got = cf.cf_sandbox; break;
 		case CONF_K_DEBUG_HOOKS: got = cf.cf_debug_hooks; break;
@@ -446,6 +454,12 @@ ParameterizedTestParameters(conf, bad_values)
 		    "(on, trap, off)" },
 		{ "debug-hooks = maybe", 1, "debug-hooks: \"maybe\" is not a boolean "
 		    "(yes/no, on/off, true/false)" },
+		/* other-media */
+		{ "other-media = drop", 1, "other-media: \"drop\" is not pass or refuse" },
+		{ "workers = 2\n\nother-media = yes", 3,
+		    "other-media: \"yes\" is not pass or refuse" },
+		{ "other-media = pass refuse", 1,
+		    "other-media: \"pass refuse\" is not pass or refuse" },
 		/* the line number is the bad line's, after comments and blank lines */
 		{ "# c\n\nport-min = 2\r\n\r\n  workers = x\n", 5,
 		    "workers: \"x\" is not a number" },
@@ -747,6 +761,7 @@ Test(conf, print_truncates_like_snprintf)
 	cr_assert(strstr(big, "\ncdr-dir = none\n") != NULL);
 	cr_assert(strstr(big, "\n# (no cdr-dir) cdr-rotate-size = 64M\n") != NULL);
 	cr_assert(strstr(big, "\nice-timeout = 2m\n") != NULL);
+	cr_assert(strstr(big, "\ninitiate-tcp = no\nother-media = pass\n") != NULL, "%s", big);
 }
 
 Test(conf, names_and_sockaddr)
@@ -763,6 +778,10 @@ Test(conf, names_and_sockaddr)
 	cr_assert_null(conf_log_level_name((enum conf_log_level)9));
 	cr_assert_str_eq(conf_sandbox_name(CONF_SANDBOX_TRAP), "trap");
 	cr_assert_null(conf_sandbox_name((enum conf_sandbox)3));
+	cr_assert_str_eq(conf_key_name(CONF_K_OTHER_MEDIA), "other-media");
+	cr_assert_str_eq(conf_other_media_name(CONF_OTHER_REFUSE), "refuse");
+	cr_assert_str_eq(conf_other_media_name(CONF_OTHER_PASS), "pass");
+	cr_assert_null(conf_other_media_name((enum conf_other_media)2));
 	cr_assert_eq(parse_str("control-udp = [2001:db8::1]:4000\ncontrol-tcp = none\n",
 	    &cf, &err), 0, "%s", err.ce_msg);
 	cr_assert_eq(conf_addr_to_sockaddr(&cf.cf_control_udp, &ss, &sl), 0);
@@ -784,6 +803,9 @@ Test(conf, equal_ignores_lines_only)
 	b.cf_line[CONF_K_USER] = 7;
 	cr_assert(conf_equal(&a, &b));
 	b.cf_initiate_tcp = true;
+	cr_assert_not(conf_equal(&a, &b));
+	conf_defaults(&b);
+	b.cf_other_media = CONF_OTHER_REFUSE;
 	cr_assert_not(conf_equal(&a, &b));
 	conf_defaults(&b);
 	b.cf_control_allow.cl_rules[0].cr_action = CIDR_DENY;
@@ -817,4 +839,17 @@ Test(conf, hostile_random_input)
 		else
 			cr_assert_neq(err.ce_msg[0], '\0');
 	}
+}
+
+/* A configuration built in code: an enum out of range is refused, naming the key. */
+Test(conf, other_media_out_of_range)
+{
+	struct as_conf cf;
+	struct conf_err err;
+
+	conf_defaults(&cf);
+	cf.cf_other_media = (enum conf_other_media)7;
+	cr_assert_eq(conf_check_semantics(&cf, &err), -1);
+	cr_assert_str_eq(err.ce_key, "other-media");
+	cr_assert_str_eq(err.ce_msg, "other-media is out of range");
 }

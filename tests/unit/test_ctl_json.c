@@ -156,6 +156,7 @@ check_kamailio(const char *file, enum ctl_cmd cmd, enum ctlj_enc enc)
 	}
 	cr_expect_eq(r.cr_dialect, CTLJ_DIALECT_DEFAULT);
 	cr_expect_eq(r.cr_initiate_tcp, CTLJ_UNSET);
+	cr_expect_eq(r.cr_other_media, CTLJ_OTHER_DEFAULT);
 	cr_expect_eq(r.cr_flags, 0);
 	cr_expect_eq(r.cr_nkeys_unknown, 0);
 	cr_expect_null(r.cr_error);
@@ -467,6 +468,79 @@ Test(ctl_decode, per_call_keys_in_flags)
 	ctlj_req_free(&r);
 }
 
+Test(ctl_decode, other_media)
+{
+	static const struct {
+		const char *k, *v;
+		enum ctlj_other_media o;
+	} ok[] = {
+		{ "other-media", "pass", CTLJ_OTHER_PASS },
+		{ "other-media", "refuse", CTLJ_OTHER_REFUSE },
+		{ "other media", "REFUSE", CTLJ_OTHER_REFUSE },
+		{ "other_media", "Pass", CTLJ_OTHER_PASS },
+		{ "Other-Media", "refuse", CTLJ_OTHER_REFUSE },
+	};
+	char buf[256];
+	struct ctl_req r;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(buf, sizeof(buf), "{\"command\":\"ping\",\"%s\":\"%s\"}",
+		    ok[i].k, ok[i].v);
+		cr_assert_eq(decode_str(buf, &r), CTLJ_OK, "%s", buf);
+		cr_expect_eq(r.cr_other_media, ok[i].o, "%s", buf);
+		cr_expect_eq(r.cr_nkeys_unknown, 0, "%s", buf);
+		ctlj_req_free(&r);
+	}
+	cr_assert_eq(decode_str("{\"command\":\"ping\"}", &r), CTLJ_OK);
+	cr_expect_eq(r.cr_other_media, CTLJ_OTHER_DEFAULT);
+	ctlj_req_free(&r);
+	expect_err("{\"command\":\"ping\",\"other-media\":\"drop\"}", CTLJ_E_VALUE,
+	    "Invalid other-media \"drop\" (use pass or refuse)");
+	expect_err("{\"command\":\"ping\",\"other-media\":\"\"}", CTLJ_E_VALUE,
+	    "Invalid other-media \"\" (use pass or refuse)");
+	expect_err("{\"command\":\"ping\",\"other-media\":true}", CTLJ_E_TYPE,
+	    "Key \"other-media\" must be a string");
+	/* Bencode, as Kamailio passes "other-media=refuse". */
+	cr_assert_eq(decode_str("d7:command4:ping11:other-media6:refusee", &r), CTLJ_OK);
+	cr_expect_eq(r.cr_other_media, CTLJ_OTHER_REFUSE);
+	ctlj_req_free(&r);
+
+	/* In flags, as key=value or as the bare flag. */
+	cr_assert_eq(decode_str("{\"command\":\"ping\",\"flags\":[\"other media=refuse\"]}",
+	    &r), CTLJ_OK);
+	cr_expect_eq(r.cr_other_media, CTLJ_OTHER_REFUSE);
+	cr_expect_eq(r.cr_nflags_unknown, 0);
+	ctlj_req_free(&r);
+	cr_assert_eq(decode_str("{\"command\":\"ping\",\"flags\":[\"Refuse_Other media\"]}",
+	    &r), CTLJ_OK);
+	cr_expect_eq(r.cr_other_media, CTLJ_OTHER_REFUSE);
+	cr_expect_eq(r.cr_flags, CTLJ_F_REFUSE_OTHER);
+	cr_expect_eq(r.cr_nflags_unknown, 0);
+	ctlj_req_free(&r);
+	expect_err("{\"command\":\"ping\",\"flags\":[\"other-media=maybe\"]}", CTLJ_E_VALUE,
+	    "Invalid other-media \"maybe\" (use pass or refuse)");
+
+	/* The dictionary entry wins over the flags, whichever comes first... */
+	cr_assert_eq(decode_str("{\"flags\":[\"other-media=refuse\"],\"command\":\"ping\","
+	    "\"other-media\":\"pass\"}", &r), CTLJ_OK);
+	cr_expect_eq(r.cr_other_media, CTLJ_OTHER_PASS);
+	ctlj_req_free(&r);
+	cr_assert_eq(decode_str("{\"command\":\"ping\",\"other-media\":\"refuse\","
+	    "\"flags\":[\"other-media=bogus\"]}", &r), CTLJ_OK);
+	cr_expect_eq(r.cr_other_media, CTLJ_OTHER_REFUSE);
+	ctlj_req_free(&r);
+	/* ...and an explicit other-media, in either form, over the bare flag. */
+	cr_assert_eq(decode_str("{\"command\":\"ping\",\"other-media\":\"pass\","
+	    "\"flags\":[\"refuse-other-media\"]}", &r), CTLJ_OK);
+	cr_expect_eq(r.cr_other_media, CTLJ_OTHER_PASS);
+	cr_expect_eq(r.cr_flags, CTLJ_F_REFUSE_OTHER);
+	ctlj_req_free(&r);
+	cr_assert_eq(decode_str("{\"command\":\"ping\",\"flags\":[\"refuse-other-media\","
+	    "\"other-media=pass\"]}", &r), CTLJ_OK);
+	cr_expect_eq(r.cr_other_media, CTLJ_OTHER_PASS);
+	ctlj_req_free(&r);
+}
+
 Test(ctl_decode, key_spellings)
 {
 	static const char *const callid[] = { "call-id", "call id", "call_id", "call-ID",
@@ -741,6 +815,9 @@ Test(ctl_misc, names)
 	cr_expect_str_eq(ctlj_cmd_name(CTL_CMD_MAX), "none");
 	cr_expect_str_eq(ctlj_dialect_name(CTLJ_DIALECT_RFC4145), "rfc4145");
 	cr_expect_str_eq(ctlj_dialect_name(CTLJ_DIALECT_DEFAULT), "default");
+	cr_expect_str_eq(ctlj_other_media_name(CTLJ_OTHER_PASS), "pass");
+	cr_expect_str_eq(ctlj_other_media_name(CTLJ_OTHER_REFUSE), "refuse");
+	cr_expect_str_eq(ctlj_other_media_name(CTLJ_OTHER_DEFAULT), "default");
 	cr_expect_eq(ctlj_decode(S("de"), NULL), CTLJ_E_INVAL);
 	ctlj_req_free(NULL);
 }

@@ -9,7 +9,8 @@
  *   expected-error   "SDP_E_NAME [line=N]" for parse or rewrite errors
  *
  * plan format: '#' comments; keys before the first "[media]" are global
- * (outcap=N: output buffer size); each "[media]" starts the plan of the next
+ * (outcap=N: output buffer size; refuse-other=yes|no: refuse the other m-lines,
+ * default no); each "[media]" starts the plan of the next
  * m=applicationsharing section, with keys dialect=msice2|rfc6544|rfc4145,
  * role=passive|active, ip4=, ip6=, port=, ufrag=, pwd=, active-cand=0|1,
  * remote=<ip> <port>.
@@ -40,6 +41,7 @@ struct golden_plan {
 	char			 pwd[MAX_PLANS][300];
 	size_t			 n;
 	size_t			 outcap;
+	uint8_t			 refuse_other;
 };
 
 static char *
@@ -111,7 +113,15 @@ plan_parse(const char *text, struct golden_plan *gp, const char *cname)
 		key = line;
 		val = eq + 1;
 		if (strcmp(key, "outcap") == 0) {
+			cr_assert_null(mp, "%s: outcap after [media]", cname);
 			gp->outcap = (size_t)strtoul(val, NULL, 10);
+			continue;
+		}
+		if (strcmp(key, "refuse-other") == 0) {
+			cr_assert_null(mp, "%s: refuse-other after [media]", cname);
+			cr_assert(strcmp(val, "yes") == 0 || strcmp(val, "no") == 0,
+			    "%s: refuse-other=%s (yes or no)", cname, val);
+			gp->refuse_other = strcmp(val, "yes") == 0;
 			continue;
 		}
 		cr_assert_not_null(mp, "%s: key %s before [media]", cname, key);
@@ -188,8 +198,32 @@ ParameterizedTestParameters(sdp_golden, cases)
 	return cr_make_param_array(struct golden_case, cs, n, free_cases);
 }
 
+static int
+line_eq(const struct sdp_line *x, const struct sdp_line *y)
+{
+	return x->ln_text.s_len == y->ln_text.s_len &&
+	    memcmp(x->ln_text.s_p, y->ln_text.s_p, x->ln_text.s_len) == 0;
+}
+
+/* A refused m-line: the input's, with the port token (and any /count) replaced by 0. */
+static int
+mline_refused(const struct sdp_media *a, const struct sdp_line *x,
+    const struct sdp_media *b, const struct sdp_line *y)
+{
+	size_t pre = (size_t)(a->m_port_text.s_p - x->ln_text.s_p);
+	size_t post = x->ln_text.s_len - pre - a->m_port_text.s_len;
+
+	return b->m_port == 0 && y->ln_text.s_len == pre + 1 + post &&
+	    memcmp(x->ln_text.s_p, y->ln_text.s_p, pre) == 0 &&
+	    y->ln_text.s_p[pre] == '0' &&
+	    memcmp(x->ln_text.s_p + pre + a->m_port_text.s_len,
+	    y->ln_text.s_p + pre + 1, post) == 0;
+}
+
+/* Other sections byte-exact; when refusing, their m-lines differ only in the port. */
 static void
-check_sections_kept(const struct sdp *in, const struct sdp *out, const char *cname)
+check_sections_kept(const struct sdp *in, const struct sdp *out, int refuse,
+    const char *cname)
 {
 	size_t i, j;
 
@@ -209,9 +243,14 @@ check_sections_kept(const struct sdp *in, const struct sdp *out, const char *cna
 			const struct sdp_line *x = &in->s_lines[a->m_line + j];
 			const struct sdp_line *y = &out->s_lines[b->m_line + j];
 
-			cr_assert(x->ln_text.s_len == y->ln_text.s_len &&
-			    memcmp(x->ln_text.s_p, y->ln_text.s_p, x->ln_text.s_len) == 0,
-			    "%s: section %zu line %zu changed", cname, i, j);
+			if (j == 0 && refuse && a->m_port != 0) {
+				cr_assert(mline_refused(a, x, b, y),
+				    "%s: section %zu: m-line not refused as expected",
+				    cname, i);
+				continue;
+			}
+			cr_assert(line_eq(x, y), "%s: section %zu line %zu changed",
+			    cname, i, j);
 		}
 	}
 }
@@ -241,6 +280,7 @@ ParameterizedTest(struct golden_case *gc, sdp_golden, cases)
 	if (rc == 0) {
 		plan.p_media = gp.mp;
 		plan.p_nmedia = gp.n;
+		plan.p_refuse_other = gp.refuse_other;
 		buf = malloc(gp.outcap > 0 ? gp.outcap : 1);
 		cr_assert_not_null(buf);
 		rc = sdpw_rewrite(&in, &plan, buf, gp.outcap, &wlen);
@@ -271,7 +311,7 @@ ParameterizedTest(struct golden_case *gc, sdp_golden, cases)
 		rc = sdp_parse(buf, wlen, &out);
 		cr_assert_eq(rc, 0, "%s: output does not parse: %s line %zu", gc->name,
 		    sdp_errname(rc), out.s_errline);
-		check_sections_kept(&in, &out, gc->name);
+		check_sections_kept(&in, &out, gp.refuse_other, gc->name);
 	}
 	free(buf);
 	free(input);
@@ -330,7 +370,7 @@ Test(sdp_rewrite, nospace_is_sticky_and_reports_size)
 {
 	static struct sdp s;
 	struct sdpw_media_plan mp;
-	struct sdpw_plan plan = { &mp, 1 };
+	struct sdpw_plan plan = { &mp, 1, 0 };
 	char big[4096], small[4096];
 	size_t n, need, cap;
 
@@ -353,7 +393,7 @@ Test(sdp_rewrite, plan_count_must_match)
 {
 	static struct sdp s;
 	struct sdpw_media_plan mp[2];
-	struct sdpw_plan plan = { mp, 0 };
+	struct sdpw_plan plan = { mp, 0, 0 };
 	char out[4096];
 	size_t n;
 
@@ -372,7 +412,7 @@ Test(sdp_rewrite, bad_plans)
 {
 	static struct sdp s;
 	struct sdpw_media_plan mp;
-	struct sdpw_plan plan = { &mp, 1 };
+	struct sdpw_plan plan = { &mp, 1, 0 };
 	char out[4096];
 	size_t n;
 
@@ -417,7 +457,7 @@ Test(sdp_rewrite, null_arguments)
 {
 	static struct sdp s;
 	struct sdpw_media_plan mp;
-	struct sdpw_plan plan = { &mp, 1 };
+	struct sdpw_plan plan = { &mp, 1, 0 };
 	char out[64];
 	size_t n;
 
@@ -436,7 +476,7 @@ Test(sdp_rewrite, no_appshare_is_a_byte_exact_copy)
 	    "v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nc=IN IP4 192.0.2.1\nt=0 0\n"
 	    "m=audio 4000 RTP/AVP 0\na=candidate:1 1 UDP 1 192.0.2.1 4000 typ host\n"
 	    "a=ice-ufrag:abcd";
-	struct sdpw_plan plan = { NULL, 0 };
+	struct sdpw_plan plan = { NULL, 0, 0 };
 	char out[512];
 	size_t n;
 
@@ -444,4 +484,79 @@ Test(sdp_rewrite, no_appshare_is_a_byte_exact_copy)
 	cr_assert_eq(sdpw_rewrite(&s, &plan, out, sizeof(out), &n), 0);
 	cr_assert_eq(n, sizeof(txt) - 1);
 	cr_assert_eq(memcmp(out, txt, n), 0);
+}
+
+/* ---- refusing the other m-lines ------------------------------------------- */
+
+Test(sdp_rewrite, refuse_other_without_appshare)
+{
+	static struct sdp s;
+	/* Odd spacing, a port count and no final line ending: only the port changes. */
+	static const char txt[] =
+	    "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+	    "m=audio  4000/2 RTP/AVP 0 8\na=rtcp:4001\r\n"
+	    "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+	    "m=text 4100 RTP/AVP 98";
+	static const char want[] =
+	    "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+	    "m=audio  0 RTP/AVP 0 8\na=rtcp:4001\r\n"
+	    "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+	    "m=text 0 RTP/AVP 98";
+	struct sdpw_plan plan = { NULL, 0, 1 };
+	char out[512], again[512];
+	size_t n, m;
+
+	cr_assert_eq(sdp_parse(txt, sizeof(txt) - 1, &s), 0);
+	cr_assert_eq(sdpw_rewrite(&s, &plan, out, sizeof(out), &n), 0);
+	cr_assert_eq(n, sizeof(want) - 1, "got %.*s", (int)n, out);
+	cr_assert_eq(memcmp(out, want, n), 0, "got %.*s", (int)n, out);
+	/* Refusing what is refused changes nothing. */
+	cr_assert_eq(sdp_parse(out, n, &s), 0);
+	cr_assert_eq(sdpw_rewrite(&s, &plan, again, sizeof(again), &m), 0);
+	cr_assert_eq(m, n);
+	cr_assert_eq(memcmp(again, out, n), 0);
+}
+
+Test(sdp_rewrite, refuse_other_off_is_byte_exact)
+{
+	static struct sdp s;
+	static const char txt[] =
+	    "v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nt=0 0\nm=audio 4000/2 RTP/AVP 0\n";
+	struct sdpw_plan plan = { NULL, 0, 0 };
+	char out[256];
+	size_t n;
+
+	cr_assert_eq(sdp_parse(txt, sizeof(txt) - 1, &s), 0);
+	cr_assert_eq(sdpw_rewrite(&s, &plan, out, sizeof(out), &n), 0);
+	cr_assert_eq(n, sizeof(txt) - 1);
+	cr_assert_eq(memcmp(out, txt, n), 0);
+}
+
+Test(sdp_rewrite, refuse_other_nospace_is_sticky)
+{
+	static struct sdp s;
+	static const char txt[] =
+	    "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\n"
+	    "m=audio 4000 RTP/AVP 0\r\n"
+	    "m=applicationsharing 5000 TCP/RTP/AVP 127\r\n"
+	    "c=IN IP4 192.0.2.1\r\n"
+	    "a=rtpmap:127 x-data/90000\r\n"
+	    "m=video 4002 RTP/AVP 96";
+	struct sdpw_media_plan mp;
+	struct sdpw_plan plan = { &mp, 1, 1 };
+	char big[4096], small[4096];
+	size_t n, need, cap;
+
+	cr_assert_eq(sdp_parse(txt, sizeof(txt) - 1, &s), 0);
+	mini_plan(&mp);
+	cr_assert_eq(sdpw_rewrite(&s, &plan, big, sizeof(big), &n), 0);
+	cr_assert_not_null(memmem(big, n, "m=audio 0 RTP/AVP 0\r\n", 21));
+	cr_assert_not_null(memmem(big, n, "\r\nm=video 0 RTP/AVP 96", 22));
+	cr_assert_not_null(memmem(big, n, "m=applicationsharing 40000 ", 27));
+	for (cap = 0; cap < n; cap++) {
+		memset(small, 'Z', sizeof(small));
+		cr_assert_eq(sdpw_rewrite(&s, &plan, small, cap, &need), SDP_E_NOSPACE);
+		cr_assert_eq(need, n);
+		cr_assert_eq(small[cap], 'Z', "wrote past the buffer at cap %zu", cap);
+	}
 }
