@@ -85,6 +85,10 @@ static const struct conf_keydef conf_keys[CONF_K_MAX] = {
 	    cf_cdr_rotate_age_ms, false, true, CONF_MS_M, 30 * CONF_MS_D),
 	KD(CONF_K_CAPTURE_DIR, "capture-dir", CONF_T_PATH, cf_capture_dir,
 	    true, false, 0, 0),
+	KD(CONF_K_CAPTURE_ALL, "capture-all", CONF_T_BOOL, cf_capture_all,
+	    false, false, 0, 0),
+	KD(CONF_K_CAPTURE_MAX_SIZE, "capture-max-size", CONF_T_SIZE, cf_capture_max_size,
+	    false, true, CONF_KIB, 1024 * CONF_GIB),
 	KD(CONF_K_SOURCE_ADDRESS_FILTERING, "source-address-filtering", CONF_T_BOOL,
 	    cf_source_filtering, false, false, 0, 0),
 	KD(CONF_K_INITIATE_TCP, "initiate-tcp", CONF_T_BOOL, cf_initiate_tcp,
@@ -97,6 +101,8 @@ static const struct conf_keydef conf_keys[CONF_K_MAX] = {
 	    false, false, CONF_MS_S, CONF_MS_D),
 	KD(CONF_K_LOG_LEVEL, "log-level", CONF_T_LOGLEVEL, cf_log_level,
 	    false, false, 0, 0),
+	KD(CONF_K_METRICS_ADDRESS, "metrics-address", CONF_T_ADDRPORT, cf_metrics,
+	    true, false, 0, 0),
 	KD(CONF_K_SANDBOX, "sandbox", CONF_T_SANDBOX, cf_sandbox,
 	    false, false, 0, 0),
 	KD(CONF_K_DEBUG_HOOKS, "debug-hooks", CONF_T_BOOL, cf_debug_hooks,
@@ -982,6 +988,8 @@ conf_defaults(struct as_conf *cf)
 	conf_fmt(cf->cf_user, sizeof(cf->cf_user), "appshare");
 	cf->cf_cdr_rotate_size = 64 * CONF_MIB;
 	cf->cf_cdr_rotate_age_ms = CONF_MS_H;
+	cf->cf_capture_all = false;
+	cf->cf_capture_max_size = 64 * CONF_MIB;
 	cf->cf_source_filtering = true;
 	cf->cf_initiate_tcp = false;
 	cf->cf_other_media = CONF_OTHER_PASS;
@@ -1024,6 +1032,8 @@ conf_parse(const char *text, size_t len, struct as_conf *out, struct conf_err *e
 	}
 	return conf_check_semantics(out, err);
 }
+
+static bool	conf_addr_equal(const struct conf_addr *, const struct conf_addr *);
 
 /* The line to blame for a cross-key error: the later of the keys that were set. */
 static unsigned
@@ -1087,6 +1097,17 @@ conf_check_semantics(const struct as_conf *cf, struct conf_err *err)
 			    conf_keys[ctlk[i]].kd_name, ctl[i]->ca_port, cf->cf_port_min,
 			    cf->cf_port_max);
 	}
+	if (cf->cf_metrics.ca_family != AF_UNSPEC && cf->cf_metrics.ca_port >= cf->cf_port_min &&
+	    cf->cf_metrics.ca_port <= cf->cf_port_max)
+		return conf_fail(err, cf->cf_line[CONF_K_METRICS_ADDRESS] > line ?
+		    cf->cf_line[CONF_K_METRICS_ADDRESS] : line, 0, "metrics-address",
+		    "metrics-address port %u lies inside the media port range %u-%u",
+		    cf->cf_metrics.ca_port, cf->cf_port_min, cf->cf_port_max);
+	if (cf->cf_metrics.ca_family != AF_UNSPEC &&
+	    conf_addr_equal(&cf->cf_metrics, &cf->cf_control_tcp))
+		return conf_fail(err, conf_blame(cf, CONF_K_METRICS_ADDRESS,
+		    CONF_K_CONTROL_TCP), 0, "metrics-address",
+		    "metrics-address is the control-tcp address");
 	if (ctl[0]->ca_family == AF_UNSPEC && ctl[1]->ca_family == AF_UNSPEC)
 		return conf_fail(err, conf_blame(cf, CONF_K_CONTROL_UDP, CONF_K_CONTROL_TCP),
 		    0, "control-tcp", "control-udp and control-tcp are both none: "
@@ -1347,12 +1368,15 @@ conf_equal(const struct as_conf *a, const struct as_conf *b)
 	    a->cf_cdr_rotate_size == b->cf_cdr_rotate_size &&
 	    a->cf_cdr_rotate_age_ms == b->cf_cdr_rotate_age_ms &&
 	    strcmp(a->cf_capture_dir, b->cf_capture_dir) == 0 &&
+	    a->cf_capture_all == b->cf_capture_all &&
+	    a->cf_capture_max_size == b->cf_capture_max_size &&
 	    a->cf_source_filtering == b->cf_source_filtering &&
 	    a->cf_initiate_tcp == b->cf_initiate_tcp &&
 	    a->cf_other_media == b->cf_other_media &&
 	    a->cf_ice_timeout_ms == b->cf_ice_timeout_ms &&
 	    a->cf_idle_timeout_ms == b->cf_idle_timeout_ms &&
 	    a->cf_log_level == b->cf_log_level &&
+	    conf_addr_equal(&a->cf_metrics, &b->cf_metrics) &&
 	    a->cf_sandbox == b->cf_sandbox &&
 	    a->cf_debug_hooks == b->cf_debug_hooks;
 }

@@ -49,12 +49,15 @@ enum conf_key {
 	CONF_K_CDR_ROTATE_SIZE,
 	CONF_K_CDR_ROTATE_AGE,
 	CONF_K_CAPTURE_DIR,
+	CONF_K_CAPTURE_ALL,
+	CONF_K_CAPTURE_MAX_SIZE,
 	CONF_K_SOURCE_ADDRESS_FILTERING,
 	CONF_K_INITIATE_TCP,
 	CONF_K_OTHER_MEDIA,
 	CONF_K_ICE_TIMEOUT,
 	CONF_K_IDLE_TIMEOUT,
 	CONF_K_LOG_LEVEL,
+	CONF_K_METRICS_ADDRESS,
 	CONF_K_SANDBOX,
 	CONF_K_DEBUG_HOOKS,
 	CONF_K_MAX
@@ -112,12 +115,15 @@ struct as_conf {
 	uint64_t		cf_cdr_rotate_size;	/* bytes; 0 = never by size */
 	uint64_t		cf_cdr_rotate_age_ms;	/* 0 = never by age */
 	char			cf_capture_dir[CONF_PATH_MAX];	/* "": no capture */
+	bool			cf_capture_all;		/* tap every new session */
+	uint64_t		cf_capture_max_size;	/* bytes per file; 0 = no limit */
 	bool			cf_source_filtering;
 	bool			cf_initiate_tcp;
 	enum conf_other_media	cf_other_media;		/* a per-call key overrides it */
 	uint64_t		cf_ice_timeout_ms;
 	uint64_t		cf_idle_timeout_ms;
 	enum conf_log_level	cf_log_level;
+	struct conf_addr	cf_metrics;		/* AF_UNSPEC: no metrics listener */
 	enum conf_sandbox	cf_sandbox;
 	bool			cf_debug_hooks;		/* test-only control commands */
 	/*

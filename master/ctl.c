@@ -68,6 +68,15 @@ struct ctl {
 
 static void	ctl_client_close(struct ctl_client *, const char *why);
 
+static uint64_t
+ctl_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 /* ---- cookie cache ------------------------------------------------------------- */
 
 static unsigned
@@ -167,6 +176,7 @@ ctl_process(struct ctl *ct, const uint8_t *msg, size_t len, bool truncated, size
 	const struct ctl_cent *ce;
 	struct ctl_req req;
 	json_t *reply;
+	uint64_t t0, us;
 	int rc;
 
 	if (ctlj_split(msg, len, &cookie, &clen, &body, &blen) != CTLJ_OK) {
@@ -182,6 +192,7 @@ ctl_process(struct ctl *ct, const uint8_t *msg, size_t len, bool truncated, size
 		*outlen = ce->ce_rlen;
 		return ce->ce_data + ce->ce_clen;
 	}
+	t0 = ctl_mono_us();
 	if (truncated) {
 		log_warnx("control %s: datagram over %d bytes refused", peer, CTL_UDP_MAX);
 		memset(&req, 0, sizeof(req));
@@ -209,6 +220,9 @@ ctl_process(struct ctl *ct, const uint8_t *msg, size_t len, bool truncated, size
 	json_decref(reply);
 	if (!truncated)
 		ctlj_req_free(&req);
+	us = ctl_mono_us() - t0;
+	ct->ct_stats.cs_lat[met_bucket_of(us)]++;
+	ct->ct_stats.cs_lat_sum_us += us;
 	if (rc != CTLJ_OK) {
 		log_warnx("control %s: cannot encode the reply: %s", peer, ctlj_strerror(rc));
 		return NULL;

@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "ctl_json.h"
+#include "metrics_fmt.h"
 
 #define CTL_COOKIE_GEN_MS	30000	/* cache generation: replies live 30-60 s */
 #define CTL_TCP_MAX_CLIENTS	64
@@ -38,6 +39,9 @@ struct ctl_stats {
 	uint64_t	cs_errors;	/* error replies */
 	uint64_t	cs_dropped;	/* no cookie, oversized, unframeable */
 	uint64_t	cs_tcp_clients;
+	/* Time from decode to encoded reply of requests not answered from the cache. */
+	uint64_t	cs_lat[MET_NBUCKETS + 1];	/* per bucket of met_bucket_us */
+	uint64_t	cs_lat_sum_us;
 };
 
 /* Create and bind the listeners (before privileges are dropped).  NULL + err. */

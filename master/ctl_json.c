@@ -65,10 +65,10 @@ static const struct ctlj_name ctlj_cmds[] = {
 	{ "query", CTL_CMD_QUERY },
 	{ "list", CTL_CMD_LIST },
 	{ "statistics", CTL_CMD_STATISTICS },
+	{ "start-recording", CTL_CMD_START_RECORDING },
+	{ "stop-recording", CTL_CMD_STOP_RECORDING },
 	/* The rest of rtpengine's catalogue: answered "Unrecognized command"
 	 * like an older rtpengine, but told apart for the statistics. */
-	{ "start-recording", CTL_CMD_UNSUPPORTED },
-	{ "stop-recording", CTL_CMD_UNSUPPORTED },
 	{ "pause-recording", CTL_CMD_UNSUPPORTED },
 	{ "start-forwarding", CTL_CMD_UNSUPPORTED },
 	{ "stop-forwarding", CTL_CMD_UNSUPPORTED },
@@ -671,6 +671,8 @@ ctlj_check_required(struct ctl_req *r)
 		return CTLJ_OK;
 	case CTL_CMD_DELETE:
 	case CTL_CMD_QUERY:
+	case CTL_CMD_START_RECORDING:
+	case CTL_CMD_STOP_RECORDING:
 		if (ctlj_missing(&r->cr_call_id))
 			return ctlj_fail(r, CTLJ_E_NO_CALL_ID, CTLJ_ERR_NO_CALL_ID);
 		return CTLJ_OK;
@@ -814,6 +816,10 @@ ctlj_cmd_name(enum ctl_cmd c)
 		return "list";
 	case CTL_CMD_STATISTICS:
 		return "statistics";
+	case CTL_CMD_START_RECORDING:
+		return "start recording";
+	case CTL_CMD_STOP_RECORDING:
+		return "stop recording";
 	case CTL_CMD_UNSUPPORTED:
 		return "unsupported";
 	case CTL_CMD_UNKNOWN:

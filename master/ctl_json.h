@@ -72,6 +72,8 @@ enum ctl_cmd {
 	CTL_CMD_QUERY,
 	CTL_CMD_LIST,
 	CTL_CMD_STATISTICS,
+	CTL_CMD_START_RECORDING,	/* the pcap tap (docs/control.md) */
+	CTL_CMD_STOP_RECORDING,
 	CTL_CMD_UNSUPPORTED,	/* an ng command we do not implement */
 	CTL_CMD_UNKNOWN,	/* not an ng command at all */
 	CTL_CMD_MAX

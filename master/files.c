@@ -193,3 +193,72 @@ files_cdr_close(struct files_cdr *fc)
 		close(fc->fc_null);
 	fc->fc_fd = fc->fc_dirfd = fc->fc_null = -1;
 }
+
+int
+files_capture_init(struct files_capture *fp, const char *dir, char *err, size_t errlen)
+{
+	memset(fp, 0, sizeof(*fp));
+	fp->fp_dirfd = -1;
+	if (dir == NULL || dir[0] == '\0')
+		return 0;
+	snprintf(fp->fp_dir, sizeof(fp->fp_dir), "%s", dir);
+	fp->fp_dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fp->fp_dirfd == -1) {
+		snprintf(err, errlen, "capture-dir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+files_capture_open(const struct files_capture *fp, const char *call_id, uint32_t handle,
+    uint32_t gen, uint64_t now_ms, char *name, size_t namelen)
+{
+	char safe[65], stamp[32];
+	time_t t = (time_t)(now_ms / 1000);
+	struct tm tm;
+	size_t i;
+	int fd, k;
+
+	if (fp->fp_dirfd == -1) {
+		errno = ENOENT;
+		return -1;
+	}
+	/* The Call-ID comes from the remote party: keep it from naming a path. */
+	for (i = 0; i < sizeof(safe) - 1 && call_id[i] != '\0'; i++) {
+		char c = call_id[i];
+
+		safe[i] = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '@' || c == '_' || c == '+' ||
+		    c == '-' || (c == '.' && i > 0)) ? c : '_';
+	}
+	safe[i] = '\0';
+	if (gmtime_r(&t, &tm) == NULL || strftime(stamp, sizeof(stamp),
+	    "%Y%m%dT%H%M%S", &tm) == 0)
+		snprintf(stamp, sizeof(stamp), "%llu", (unsigned long long)t);
+	for (k = 0; k < 100; k++) {
+		if (k == 0)
+			snprintf(name, namelen, "%s-%u.%u-%s.pcap", safe, handle, gen, stamp);
+		else
+			snprintf(name, namelen, "%s-%u.%u-%s-%d.pcap", safe, handle, gen,
+			    stamp, k);
+		fd = openat(fp->fp_dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+		    O_NOFOLLOW, 0640);
+		if (fd == -1 && errno == EEXIST)
+			continue;
+		if (fd == -1)
+			log_warn("capture file %s/%s", fp->fp_dir, name);
+		return fd;
+	}
+	log_warnx("capture file %s/%s: no free name", fp->fp_dir, name);
+	errno = EEXIST;
+	return -1;
+}
+
+void
+files_capture_close(struct files_capture *fp)
+{
+	if (fp->fp_dirfd != -1)
+		close(fp->fp_dirfd);
+	fp->fp_dirfd = -1;
+}

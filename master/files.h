@@ -37,4 +37,26 @@ int	files_cdr_rotate(struct files_cdr *, uint64_t now_ms);
 int	files_cdr_msg(const struct files_cdr *, struct ipc_cdr_fd *);
 void	files_cdr_close(struct files_cdr *);
 
+/*
+ * The pcap tap's directory (capture-dir): one new file per tapped session, opened
+ * here and handed to the worker with IPC_TAP_FD (docs/operations.md "Capturing a
+ * session").
+ */
+struct files_capture {
+	int		fp_dirfd;	/* -1: no capture-dir */
+	char		fp_dir[256];
+};
+
+/* Open the directory (before privileges are dropped).  -1 with a message in err. */
+int	files_capture_init(struct files_capture *, const char *dir, char *err,
+	    size_t errlen);
+/*
+ * A new file "<call-id>-<handle>.<gen>-<YYYYmmddTHHMMSS>.pcap" (call-id reduced to
+ * [A-Za-z0-9@._+-], at most 64 characters), O_WRONLY|O_CREAT|O_EXCL, mode 0640.  The
+ * descriptor, or -1 (logged); its name in name.
+ */
+int	files_capture_open(const struct files_capture *, const char *call_id,
+	    uint32_t handle, uint32_t gen, uint64_t now_ms, char *name, size_t namelen);
+void	files_capture_close(struct files_capture *);
+
 #endif

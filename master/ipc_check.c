@@ -250,10 +250,15 @@ chk_cdr_rotate(const void *p, enum ipc_role from, enum ipc_role to)
 	return m.cr_why < IPC_ROTATE_WHY_MAX ? IPC_CHK_OK : IPC_E_RANGE;
 }
 
-/*
- * The reviewed table.  IPC_TAP_FD has no payload struct yet (the pcap tap comes
- * later): it is declared empty with its descriptor until it gets one.
- */
+static int
+chk_tap_fd(const void *p, enum ipc_role from, enum ipc_role to)
+{
+	const char *name = (const char *)p + offsetof(struct ipc_tap_fd, tf_name);
+
+	return memchr(name, '\0', IPC_NAME_MAX) != NULL ? IPC_CHK_OK : IPC_E_STR;
+}
+
+/* The reviewed table. */
 static const struct ipc_rule ipc_rules[] = {
 	{ IPC_HELLO, "HELLO", R_CHILD, R_MASTER,
 	    sizeof(struct ipc_hello), FD_NO, chk_hello },
@@ -291,7 +296,9 @@ static const struct ipc_rule ipc_rules[] = {
 	    sizeof(struct ipc_cdr_fd), FD_YES, chk_cdr_fd },
 	{ IPC_CDR_ROTATE, "CDR_ROTATE", R_CDRD, R_MASTER,
 	    sizeof(struct ipc_cdr_rotate), FD_NO, chk_cdr_rotate },
-	{ IPC_TAP_FD, "TAP_FD", R_MASTER, R_WORKER, 0, FD_YES, NULL },
+	{ IPC_TAP_FD, "TAP_FD", R_MASTER, R_WORKER,
+	    sizeof(struct ipc_tap_fd), FD_YES, chk_tap_fd },
+	{ IPC_TAP_STOP, "TAP_STOP", R_MASTER, R_WORKER, 0, FD_NO, NULL },
 
 	{ IPC_WORKER_GONE, "WORKER_GONE", R_MASTER, R_CDRD,
 	    sizeof(struct ipc_worker), FD_NO, NULL },

@@ -63,7 +63,8 @@ enum ipc_type {
 	/* 0x04xx files */
 	IPC_CDR_FD		= 0x0401,	/* master -> cdrd, + fd */
 	IPC_CDR_ROTATE		= 0x0402,	/* cdrd -> master */
-	IPC_TAP_FD		= 0x0403,	/* master -> worker, + fd (pcap tap, later) */
+	IPC_TAP_FD		= 0x0403,	/* master -> worker, + fd: tap a session */
+	IPC_TAP_STOP		= 0x0404,	/* master -> worker, empty: stop tapping */
 
 	/* 0x05xx lifecycle */
 	IPC_WORKER_GONE		= 0x0501,	/* master -> cdrd */
@@ -312,6 +313,19 @@ enum ipc_rotate_why {
 struct ipc_cdr_rotate {
 	uint32_t	cr_seq;
 	uint32_t	cr_why;
+};
+
+/*
+ * IPC_TAP_FD: tap the session (hdr.handle/gen) into the attached descriptor, a new
+ * empty file opened O_WRONLY by the master in capture-dir.  The worker writes a pcap
+ * file (LINKTYPE_RAW, synthesised IPv4/IPv6 + TCP packets, worker/tap_pkt.h) of every
+ * byte read from and written to the session's connections on both legs, until
+ * IPC_TAP_STOP, the end of the session, or tf_max_size bytes (then it stops, logged).
+ * A session already tapped keeps its file: the new descriptor is closed.
+ */
+struct ipc_tap_fd {
+	uint64_t	tf_max_size;		/* bytes, 0 = no limit */
+	char		tf_name[IPC_NAME_MAX];	/* the file name, for logs */
 };
 
 /* IPC_WORKER_GONE / IPC_WORKER_DRAINED */

@@ -24,6 +24,7 @@
 
 #include "ipc.h"
 #include "log.h"
+#include "metrics.h"
 #include "sandbox.h"
 #include "shm.h"
 
@@ -387,6 +388,9 @@ master_drained(struct master *m, const struct ipc_msg *im)
 	}
 	mw->mw_draining = false;
 	sessions_worker_drained(m, wk->wk_index);
+	/* The counters start again at zero in the new epoch: keep what they reached. */
+	master_totals(m, (int)wk->wk_index, &mw->mw_prev);
+	mw->mw_prev.mt_cdr_backlog = 0;
 	/* Re-initialise in place: cdrd keeps its read-only mapping of the same memfd. */
 	if ((seg = shm_map_rw(mw->mw_shm_fd, mw->mw_shm_size)) == NULL)
 		fatal("worker %u: map segment to re-initialise it", wk->wk_index);
@@ -596,6 +600,8 @@ master_shutdown(struct master *m, const char *why)
 	m->m_shutting_down = true;
 	ctl_free(m->m_ctl);
 	m->m_ctl = NULL;
+	metrics_free(m->m_metrics);
+	m->m_metrics = NULL;
 	for (i = 0; i <= m->m_nworkers; i++) {
 		p = i < m->m_nworkers ? &m->m_w[i].mw_proc : &m->m_cdrd;
 		if (p->pr_pid == 0) {
@@ -681,12 +687,15 @@ master_reload(struct master *m)
 	    nc.cf_workers != c->cf_workers || nc.cf_max_sessions != c->cf_max_sessions ||
 	    nc.cf_port_min != c->cf_port_min || nc.cf_port_max != c->cf_port_max ||
 	    strcmp(nc.cf_user, c->cf_user) != 0 || strcmp(nc.cf_cdr_dir, c->cf_cdr_dir) ||
+	    strcmp(nc.cf_capture_dir, c->cf_capture_dir) != 0 ||
 	    nc.cf_sandbox != c->cf_sandbox ||
 	    nc.cf_cdr_rotate_size != c->cf_cdr_rotate_size ||
 	    nc.cf_cdr_rotate_age_ms != c->cf_cdr_rotate_age_ms ||
+	    memcmp(&nc.cf_metrics, &c->cf_metrics, sizeof(nc.cf_metrics)) ||
 	    memcmp(&nc.cf_media, &c->cf_media, sizeof(nc.cf_media)))
 		log_warnx("SIGHUP: control ports, workers, max-sessions, port range, user, "
-		    "cdr-*, sandbox and media-address changes take effect at restart");
+		    "cdr-*, capture-dir, sandbox, media-address and metrics-address changes "
+		    "take effect at restart");
 	c->cf_control_allow = nc.cf_control_allow;
 	c->cf_advertised = nc.cf_advertised;
 	c->cf_source_filtering = nc.cf_source_filtering;
@@ -695,6 +704,8 @@ master_reload(struct master *m)
 	c->cf_ice_timeout_ms = nc.cf_ice_timeout_ms;
 	c->cf_idle_timeout_ms = nc.cf_idle_timeout_ms;
 	c->cf_debug_hooks = nc.cf_debug_hooks;
+	c->cf_capture_all = nc.cf_capture_all;
+	c->cf_capture_max_size = nc.cf_capture_max_size;
 	c->cf_log_level = nc.cf_log_level;
 	if (m->m_ctl != NULL)
 		ctl_set_allow(m->m_ctl, &c->cf_control_allow);
@@ -773,6 +784,8 @@ master_segments(struct master *m)
 	if ((m->m_ack_fd = shm_ack_create(m->m_nworkers, m->m_boot_id,
 	    &m->m_ack_size)) == -1)
 		fatal("ack segment");
+	if ((m->m_ack_seg = shm_map_ro(m->m_ack_fd, m->m_ack_size)) == NULL)
+		fatal("map ack segment");
 }
 
 int
@@ -814,8 +827,13 @@ master_main(const struct as_conf *cf, const char *conffile, int foreground, int 
 		fatalx("%s", err);
 	if (files_cdr_init(&m->m_cdr, cf->cf_cdr_dir, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	if (files_capture_init(&m->m_capture, cf->cf_capture_dir, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if ((m->m_ctl = ctl_new(m->m_base, cf, sessions_command, m, err,
 	    sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if (cf->cf_metrics.ca_family != AF_UNSPEC &&
+	    (m->m_metrics = metrics_new(m, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	if (ports_init(&m->m_ports, cf->cf_port_min, cf->cf_port_max,
 	    cf->cf_port_quarantine_ms) != PORTS_OK)
@@ -845,6 +863,8 @@ master_main(const struct as_conf *cf, const char *conffile, int foreground, int 
 	}
 	if (ctl_start(m->m_ctl) == -1)
 		fatalx("control port events");
+	if (m->m_metrics != NULL && metrics_start(m->m_metrics) == -1)
+		fatalx("metrics listener events");
 
 	proc_init(&m->m_cdrd, IPC_ROLE_CDRD, 0);
 	if ((m->m_cdrd.pr_timer = evtimer_new(m->m_base, master_proc_timer,
@@ -868,5 +888,6 @@ master_main(const struct as_conf *cf, const char *conffile, int foreground, int 
 
 	log_info("exiting");
 	files_cdr_close(&m->m_cdr);
+	files_capture_close(&m->m_capture);
 	return 0;
 }

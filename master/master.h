@@ -24,6 +24,7 @@
 
 struct event;
 struct event_base;
+struct metrics;
 
 #define MASTER_SHUTDOWN_MS	3000	/* children get this long after IPC_SHUTDOWN */
 #define MASTER_SLOT_MARGIN	16	/* slots beyond max-sessions/workers: sessions
@@ -38,6 +39,18 @@ struct master_worker {
 	uint32_t		 mw_epoch;
 	bool			 mw_gone_pending;	/* WORKER_GONE not yet sent to cdrd */
 	bool			 mw_draining;	/* WORKER_GONE sent, waiting for DRAINED */
+	/* Totals of its earlier incarnations: a new epoch starts its segment at zero. */
+	struct master_totals {
+		uint64_t	 mt_accepted;
+		uint64_t	 mt_policy_denied;
+		uint64_t	 mt_stun_bad;
+		uint64_t	 mt_ice_failed;
+		uint64_t	 mt_frames_in;
+		uint64_t	 mt_frames_out;
+		uint64_t	 mt_bytes_in;
+		uint64_t	 mt_bytes_out;
+		uint64_t	 mt_cdr_backlog;	/* gauge: the current incarnation only */
+	}			 mw_prev;
 };
 
 struct master_cmdstats {
@@ -66,9 +79,12 @@ struct master {
 	int			 m_ack_fd;
 	size_t			 m_ack_size;
 	struct files_cdr	 m_cdr;
+	struct files_capture	 m_capture;	/* pcap tap directory */
 	struct registry		 m_reg;
 	struct ports		 m_ports;
 	struct ctl		*m_ctl;
+	struct metrics		*m_metrics;	/* NULL: metrics-address none */
+	const void		*m_ack_seg;	/* ack segment, read-only (CDR backlog) */
 	struct event		*m_ev_sig[4];
 	struct event		*m_ev_shutdown;
 	bool			 m_shutting_down;
@@ -93,6 +109,9 @@ int		 master_send_worker(struct master *, unsigned wi, uint16_t type,
 		    uint32_t handle, uint32_t gen, const void *payload, size_t len, int fd);
 void		 master_kill_worker(struct master *, unsigned wi, const char *why);
 void		 master_kick_cdrd(struct master *);
+
+/* metrics.c: worker i's totals over all its incarnations (every worker: wi = -1). */
+void		 master_totals(const struct master *, int wi, struct master_totals *);
 
 /* sessions.c */
 json_t		*sessions_command(struct ctl_req *, int rc, const char *peer, void *arg);

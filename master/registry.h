@@ -48,6 +48,7 @@ struct reg_sess {
 	uint8_t			 rs_active[2];	/* we connect on that leg */
 	uint8_t			 rs_proto;	/* enum ipc_proto */
 	uint8_t			 rs_worker_state;	/* enum ipc_sess_state */
+	bool			 rs_tap;	/* IPC_TAP_FD sent, no IPC_TAP_STOP since */
 	char			 rs_ufrag[2][REG_UFRAG_LEN + 1];
 	char			 rs_pwd[2][REG_PWD_LEN + 1];
 	uint64_t		 rs_tiebreaker[2];

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "ctl_json.h"
@@ -24,6 +25,9 @@
 #include "socks.h"
 
 #define SESS_PORT_TRIES	8	/* ports taken by another program: try the next */
+/* Errors of start recording (docs/control.md). */
+#define SESSIONS_ERR_NO_CAPTURE		"Recording not configured (no capture-dir)"
+#define SESSIONS_ERR_CAPTURE_FILE	"Cannot create the capture file"
 
 /* What one appsharing m-line of an incoming SDP says. */
 struct sess_media {
@@ -335,6 +339,31 @@ sessions_leg_params(const struct master *m, const struct reg_sess *s, unsigned l
 	    cand_prio_rfc(CAND_TCP_ACTIVE, 1, v6);
 }
 
+/*
+ * Tap session s (pcap): a new file in capture-dir, handed to its worker.  0, or -1
+ * when the file cannot be created (logged).  A session already tapped is left alone.
+ */
+static int
+sessions_tap_start(struct master *m, const struct reg_call *c, struct reg_sess *s)
+{
+	struct ipc_tap_fd tf;
+	int fd;
+
+	if (s->rs_tap)
+		return 0;
+	memset(&tf, 0, sizeof(tf));
+	tf.tf_max_size = m->m_conf.cf_capture_max_size;
+	if ((fd = files_capture_open(&m->m_capture, c->rc_call_id, s->rs_handle, s->rs_gen,
+	    master_now_ms(), tf.tf_name, sizeof(tf.tf_name))) == -1)
+		return -1;
+	log_info("call-id %s stream %u: recording into %s/%s", c->rc_call_id,
+	    s->rs_ordinal, m->m_capture.fp_dir, tf.tf_name);
+	s->rs_tap = true;
+	(void)master_send_worker(m, s->rs_worker, IPC_TAP_FD, s->rs_handle, s->rs_gen,
+	    &tf, sizeof(tf), fd);
+	return 0;
+}
+
 static void
 sessions_send_new(struct master *m, struct reg_call *c, struct reg_sess *s, int lfd[2])
 {
@@ -365,6 +394,9 @@ sessions_send_new(struct master *m, struct reg_call *c, struct reg_sess *s, int 
 		    s->rs_gen, &sf, sizeof(sf), lfd[leg]);
 		lfd[leg] = -1;
 	}
+	/* capture-all: from the first byte, so that ICE is in the file too. */
+	if (m->m_conf.cf_capture_all && m->m_capture.fp_dirfd != -1)
+		(void)sessions_tap_start(m, c, s);
 }
 
 /* A port and, when the leg is passive, its listener.  0, or -1 (out of ports). */
@@ -725,6 +757,49 @@ sessions_delete(struct master *m, struct ctl_req *req, const char *peer)
 	return reply;
 }
 
+/*
+ * start recording / stop recording: tap every live stream of the call (docs/control.md
+ * "start recording").  The files are named in the log; the reply is plain "ok".
+ */
+static json_t *
+sessions_recording(struct master *m, struct ctl_req *req, const char *peer)
+{
+	bool start = req->cr_cmd == CTL_CMD_START_RECORDING;
+	const char *what = start ? "start recording" : "stop recording";
+	struct reg_call *c;
+	unsigned k, n = 0;
+
+	if (start && m->m_capture.fp_dirfd == -1) {
+		log_info("control %s: %s call-id %s: no capture-dir", peer, what,
+		    req->cr_call_id.s);
+		return sessions_error(m, SESSIONS_ERR_NO_CAPTURE);
+	}
+	c = reg_call_find(&m->m_reg, req->cr_call_id.s);
+	if (c == NULL || !sessions_tag_match(c, req)) {
+		log_info("control %s: %s call-id %s: unknown call", peer, what,
+		    req->cr_call_id.s);
+		return sessions_error(m, CTLJ_ERR_UNKNOWN_CALL);
+	}
+	for (k = 0; k < c->rc_nsess; k++) {
+		struct reg_sess *s = c->rc_sess[k];
+
+		if (s == NULL || s->rs_state != REG_SS_LIVE)
+			continue;
+		if (start) {
+			if (sessions_tap_start(m, c, s) == -1)
+				return sessions_error(m, SESSIONS_ERR_CAPTURE_FILE);
+		} else if (s->rs_tap) {
+			s->rs_tap = false;
+			(void)master_send_worker(m, s->rs_worker, IPC_TAP_STOP, s->rs_handle,
+			    s->rs_gen, NULL, 0, -1);
+		}
+		n++;
+	}
+	log_info("control %s: %s call-id %s: %u stream%s", peer, what, c->rc_call_id, n,
+	    n == 1 ? "" : "s");
+	return ctlj_reply_ok(NULL);
+}
+
 static json_t *
 sessions_query(struct master *m, struct ctl_req *req)
 {
@@ -746,15 +821,113 @@ sessions_query(struct master *m, struct ctl_req *req)
 	return reply;
 }
 
+/* An endpoint as in the statistics: {family, address, port}, or {} when unknown. */
+static json_t *
+sessions_endpoint(const struct shm_addr *a)
+{
+	char txt[INET6_ADDRSTRLEN];
+	int af = a->sa_family == SHM_AF_INET ? AF_INET : AF_INET6;
+
+	if ((a->sa_family != SHM_AF_INET && a->sa_family != SHM_AF_INET6) ||
+	    inet_ntop(af, a->sa_addr, txt, sizeof(txt)) == NULL)
+		return json_object();
+	return json_pack("{s:s,s:s,s:i}", "family", af == AF_INET ? "IPv4" : "IPv6",
+	    "address", txt, "port", (int)a->sa_port);
+}
+
+/* list with details=yes (appshare-ctl sessions): one entry per live session. */
+static json_t *
+sessions_detail(struct master *m, const struct reg_call *c, const struct reg_sess *s)
+{
+	static const char *const dirs[SHM_NDIRS] = { "in", "out" };
+	const struct shm_slot *sl;
+	struct shm_addr local;
+	struct ipc_addr ia;
+	struct snap sn;
+	json_t *o, *legs, *lg;
+	char key[16];
+	bool have;
+	unsigned leg, d;
+
+	have = (sl = sessions_slot(m, s)) != NULL &&
+	    snap_slot(sl, &sn, SNAP_LIVE) == SNAP_OK && sn.sn_state != SHM_ST_FREE &&
+	    strncmp(sn.sn_callid, c->rc_call_id, sizeof(sn.sn_callid)) == 0;
+	o = json_pack("{s:s,s:s,s:s,s:i,s:s,s:I,s:i}", "call-id", c->rc_call_id,
+	    "from-tag", c->rc_from_tag, "to-tag", c->rc_to_tag,
+	    "stream", (int)s->rs_ordinal + 1,
+	    "state", s->rs_worker_state == IPC_SESS_RELAYING ? "relaying" : "connecting",
+	    "age", (json_int_t)((master_now_ms() - s->rs_created_ms) / 1000),
+	    "worker", (int)s->rs_worker);
+	if (o == NULL || (legs = json_array()) == NULL ||
+	    json_object_set_new(o, "legs", legs) == -1) {
+		json_decref(o);
+		return NULL;
+	}
+	for (leg = 0; leg < SHM_NLEGS; leg++) {
+		memset(&local, 0, sizeof(local));
+		if (have && sn.sn_ep[leg][SHM_EP_LOCAL].sa_family != SHM_AF_NONE)
+			local = sn.sn_ep[leg][SHM_EP_LOCAL];
+		else {
+			sessions_local(m, s->rs_port[leg], &ia);
+			local.sa_family = ia.ia_family == AF_INET ? SHM_AF_INET : SHM_AF_INET6;
+			local.sa_port = s->rs_port[leg];
+			memcpy(local.sa_addr, ia.ia_addr, 16);
+		}
+		lg = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o}", "leg", leg == 0 ? "A" : "B",
+		    "tag", leg == 0 ? c->rc_from_tag : c->rc_to_tag,
+		    "dialect", reg_dialect_name(s->rs_dialect[leg]),
+		    "tcp", s->rs_active[leg] ? "active" : "passive",
+		    "local", sessions_endpoint(&local),
+		    "remote", have ? sessions_endpoint(&sn.sn_ep[leg][SHM_EP_REMOTE]) :
+		    json_object());
+		if (lg == NULL) {
+			json_decref(o);
+			return NULL;
+		}
+		for (d = 0; d < SHM_NDIRS; d++) {
+			snprintf(key, sizeof(key), "frames %s", dirs[d]);
+			json_object_set_new(lg, key, json_integer(have ?
+			    (json_int_t)sn.sn_frames[leg][d] : 0));
+			snprintf(key, sizeof(key), "bytes %s", dirs[d]);
+			json_object_set_new(lg, key, json_integer(have ?
+			    (json_int_t)sn.sn_octets[leg][d] : 0));
+		}
+		json_array_append_new(legs, lg);
+	}
+	return o;
+}
+
+/* A yes/no request key the codec does not know: "yes", true, 1. */
+static bool
+sessions_key_yes(const struct ctl_req *req, const char *key)
+{
+	json_t *v = req->cr_root != NULL ? json_object_get(req->cr_root, key) : NULL;
+	const char *t;
+
+	if (json_is_true(v) || (json_is_integer(v) && json_integer_value(v) != 0))
+		return true;
+	if ((t = json_string_value(v)) == NULL)
+		return false;
+	return strcasecmp(t, "yes") == 0 || strcasecmp(t, "true") == 0 ||
+	    strcasecmp(t, "on") == 0 || strcmp(t, "1") == 0;
+}
+
 static json_t *
 sessions_list(struct master *m, struct ctl_req *req)
 {
 	struct reg_call *c;
-	json_t *reply, *calls;
+	json_t *reply, *calls, *details = NULL, *d;
 	int64_t n = 0;
+	unsigned k;
 
 	if ((reply = ctlj_reply_ok(NULL)) == NULL || (calls = json_array()) == NULL ||
 	    json_object_set_new(reply, "calls", calls) == -1) {
+		json_decref(reply);
+		return NULL;
+	}
+	/* An appshare addition: rtpengine's list has only "calls". */
+	if (sessions_key_yes(req, "details") && ((details = json_array()) == NULL ||
+	    json_object_set_new(reply, "sessions", details) == -1)) {
 		json_decref(reply);
 		return NULL;
 	}
@@ -762,6 +935,15 @@ sessions_list(struct master *m, struct ctl_req *req)
 		if (n++ >= req->cr_limit)
 			break;
 		json_array_append_new(calls, json_string(c->rc_call_id));
+		for (k = 0; details != NULL && k < c->rc_nsess; k++) {
+			if (c->rc_sess[k] == NULL)
+				continue;
+			if ((d = sessions_detail(m, c, c->rc_sess[k])) == NULL) {
+				json_decref(reply);
+				return NULL;
+			}
+			json_array_append_new(details, d);
+		}
 	}
 	log_info("list: %zu call%s", json_array_size(calls),
 	    json_array_size(calls) == 1 ? "" : "s");
@@ -773,7 +955,8 @@ sessions_statistics(struct master *m)
 {
 	struct ctl_stats cs;
 	struct ports_stats ps;
-	json_t *reply, *st, *workers, *w;
+	struct master_totals tot;
+	json_t *reply, *st, *workers, *w, *relay;
 	unsigned i;
 
 	memset(&cs, 0, sizeof(cs));
@@ -804,8 +987,25 @@ sessions_statistics(struct master *m)
 		    "bytes out", (json_int_t)atomic_load(&t->wt_bytes_out),
 		    "CDR backlog", (json_int_t)atomic_load(&t->wt_cdr_backlog),
 		    "heartbeat ms", (json_int_t)atomic_load(&t->wt_heartbeat_ms));
+		if (w != NULL) {
+			json_object_set_new(w, "frames in", json_integer((json_int_t)
+			    atomic_load(&t->wt_frames_in)));
+			json_object_set_new(w, "frames out", json_integer((json_int_t)
+			    atomic_load(&t->wt_frames_out)));
+		}
 		json_array_append_new(workers, w);
 	}
+	master_totals(m, -1, &tot);
+	relay = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	    "accepted", (json_int_t)tot.mt_accepted,
+	    "policy denied", (json_int_t)tot.mt_policy_denied,
+	    "STUN bad", (json_int_t)tot.mt_stun_bad,
+	    "ICE failed", (json_int_t)tot.mt_ice_failed,
+	    "frames in", (json_int_t)tot.mt_frames_in,
+	    "frames out", (json_int_t)tot.mt_frames_out,
+	    "bytes in", (json_int_t)tot.mt_bytes_in,
+	    "bytes out", (json_int_t)tot.mt_bytes_out,
+	    "CDR backlog", (json_int_t)tot.mt_cdr_backlog);
 	st = json_pack("{s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I},"
 	    "s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},"
 	    "s:o,s:{s:I,s:I,s:I,s:I},s:{s:i,s:I}}",
@@ -839,7 +1039,19 @@ sessions_statistics(struct master *m)
 	    "in use", (json_int_t)ps.ps_in_use, "quarantined", (json_int_t)ps.ps_quarantined,
 	    "cdr", "restarts", (int)m->m_cdrd.pr_restarts,
 	    "file sequence", (json_int_t)m->m_cdr.fc_seq);
-	if (st == NULL || json_object_set_new(reply, "statistics", st) == -1) {
+	/* An appshare addition: every worker incarnation since the start, summed. */
+	if (st == NULL || relay == NULL) {
+		json_decref(relay);
+		json_decref(st);
+		json_decref(reply);
+		return NULL;
+	}
+	if (json_object_set_new(st, "relay", relay) == -1) {
+		json_decref(st);
+		json_decref(reply);
+		return NULL;
+	}
+	if (json_object_set_new(reply, "statistics", st) == -1) {
 		json_decref(reply);
 		return NULL;
 	}
@@ -930,6 +1142,9 @@ sessions_command(struct ctl_req *req, int rc, const char *peer, void *arg)
 	case CTL_CMD_STATISTICS:
 		log_info("control %s: statistics", peer);
 		return sessions_statistics(m);
+	case CTL_CMD_START_RECORDING:
+	case CTL_CMD_STOP_RECORDING:
+		return sessions_recording(m, req, peer);
 	default:
 		return sessions_error(m, CTLJ_ERR_UNRECOGNIZED);
 	}

@@ -10,7 +10,7 @@ cd "$root"
 pure_files=$(ls stun/*.[ch] sdp/*.[ch] \
 	policy/addr_policy.[ch] policy/cidr.[ch] \
 	shm/shm_layout.h shm/seqlock.h shm/ring.h shm/snapshot.[ch] shm/cdr_fmt.[ch] shm/cdrd_recover.[ch] \
-	master/conf.[ch] master/ctl_json.[ch] master/ports.[ch] master/registry.[ch] \
+	master/conf.[ch] master/ctl_json.[ch] master/ports.[ch] master/registry.[ch] master/metrics_fmt.[ch] \
 	master/ipc_check.c master/ipc_msg.h master/bencode.[ch] worker/tap_pkt.[ch] 2>/dev/null || true)
 
 calls='socket|bind|connect|accept|accept4|listen|open|openat|fopen|close|read|write|send|recv|sendto|recvfrom|sendmsg|recvmsg|time|clock_gettime|gettimeofday|getrandom|rand|random|srand|printf|fprintf|vfprintf|dprintf|puts|fputs|fputc|putchar|fwrite|fread|fgets|getline|perror|syslog|exit|_exit|abort|sleep|usleep|nanosleep|fork|execve|mmap|getenv'

@@ -7,6 +7,7 @@ lane=${1:-build}
 
 pkgs="cmake make gcc pkg-config libc6-dev libssl-dev libcriterion-dev libevent-dev
 libjansson-dev libseccomp-dev libpcap-dev"
+pkgs="$pkgs tshark"	# tests/integ/tap.sh decodes the pcap tap (setuid question: default no)
 case "$lane" in
 build) ;;
 check) pkgs="cppcheck" ;;

@@ -184,7 +184,9 @@ struct shm_totals {			/* W: worker  R: cdrd, master.  Independent counters */
 	_Atomic uint64_t wt_cdr_backlog;	/* ended sessions waiting for ring space */
 	_Alignas(SHM_LINE) _Atomic uint64_t wt_ring_anomaly;	/* bogus tail read back */
 	_Atomic uint64_t wt_sessions;		/* live sessions (non-FREE slots) */
-	_Atomic uint64_t wt_reserved[6];
+	_Atomic uint64_t wt_frames_in;		/* media frames received on selected conns */
+	_Atomic uint64_t wt_frames_out;		/* media frames queued to the other leg */
+	_Atomic uint64_t wt_reserved[4];
 };
 
 /*

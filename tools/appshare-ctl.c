@@ -48,6 +48,15 @@ struct ctl_opts {
 	const char	*co_out;
 	bool		 co_quiet;
 	bool		 co_verbose;
+	bool		 co_json;	/* sessions, stats, terminate: the reply as JSON */
+};
+
+/* Commands of this program that map to an ng command and print a summary. */
+enum ctl_view {
+	CTL_VIEW_NONE = 0,
+	CTL_VIEW_SESSIONS,
+	CTL_VIEW_STATS,
+	CTL_VIEW_TERMINATE
 };
 
 static void __attribute__((noreturn))
@@ -56,7 +65,7 @@ ctl_usage(int code)
 	FILE *f = code == 0 ? stdout : stderr;
 
 	fprintf(f,
-"usage: appshare-ctl [-tbqv] [-s HOST:PORT] [-w SECONDS] [-o FILE] COMMAND ...\n"
+"usage: appshare-ctl [-tbqv] [--json] [-s HOST:PORT] [-w SECONDS] [-o FILE] COMMAND ...\n"
 "\n"
 "Send one ng command to appshare-master's control port and print the reply.\n"
 "\n"
@@ -69,6 +78,9 @@ ctl_usage(int code)
 "  list [KEY=VALUE ...]\n"
 "  statistics [KEY=VALUE ...]\n"
 "  raw JSON-OBJECT             send this dictionary (with -b: as bencode)\n"
+"  sessions                    live sessions, one block each (list details=yes)\n"
+"  stats                       a summary of statistics\n"
+"  terminate CALL-ID           end every stream of the call (delete, any tag)\n"
 "\n"
 "KEY=VALUE pairs go into the dictionary as strings (dialect=rfc6544,\n"
 "initiate-tcp=yes, limit=10); a VALUE starting with [ or { is taken as JSON\n"
@@ -84,6 +96,7 @@ ctl_usage(int code)
 "                itself is not printed)\n"
 "  -q            do not print the reply\n"
 "  -v            show the messages sent and received\n"
+"  --json        sessions, stats, terminate: print the reply as JSON\n"
 "  -h            this text\n"
 "\n"
 "Exit status: 0 when the result is ok or pong, 1 when the server answered with\n"
@@ -195,7 +208,7 @@ ctl_want(int argc, int need, const char *cmd, const char *args)
 
 /* The request dictionary for COMMAND ARGS (argv[0] is the command). */
 static json_t *
-ctl_build(int argc, char **argv)
+ctl_build(int argc, char **argv, enum ctl_view *view)
 {
 	const char *cmd = argv[0];
 	json_t *req, *ordered;
@@ -204,7 +217,28 @@ ctl_build(int argc, char **argv)
 
 	if ((req = json_object()) == NULL)
 		ctl_die("out of memory");
-	if (strcmp(cmd, "ping") == 0 || strcmp(cmd, "list") == 0 ||
+	*view = CTL_VIEW_NONE;
+	if (strcmp(cmd, "sessions") == 0) {
+		*view = CTL_VIEW_SESSIONS;
+		cmd = "list";
+		ctl_set_str(req, "details", "yes");
+		json_object_set_new(req, "limit", json_integer(1000000));
+		first = 1;
+	} else if (strcmp(cmd, "stats") == 0) {
+		*view = CTL_VIEW_STATS;
+		cmd = "statistics";
+		first = 1;
+	} else if (strcmp(cmd, "terminate") == 0) {
+		ctl_want(argc, 2, cmd, "CALL-ID");
+		if (argc > 2)
+			ctl_usage_error("terminate takes only CALL-ID");
+		*view = CTL_VIEW_TERMINATE;
+		cmd = "delete";
+		ctl_set_str(req, "call-id", argv[1]);
+		/* No from-tag: every stream of the call; fatal: an unknown call is an error. */
+		json_object_set_new(req, "flags", json_pack("[s]", "fatal"));
+		first = 2;
+	} else if (strcmp(cmd, "ping") == 0 || strcmp(cmd, "list") == 0 ||
 	    strcmp(cmd, "statistics") == 0) {
 		first = 1;
 	} else if (strcmp(cmd, "offer") == 0) {
@@ -521,22 +555,161 @@ ctl_write_out(const char *path, const char *text)
 	return 0;
 }
 
+/* ---- human-readable views ---------------------------------------------------- */
+
+static long long
+ctl_int(const json_t *obj, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(obj, key));
+}
+
+static const char *
+ctl_str(const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s != NULL && *s != '\0' ? s : "-";
+}
+
+static void
+ctl_endpoint(const json_t *ep, char *buf, size_t len)
+{
+	const char *a = json_string_value(json_object_get(ep, "address"));
+
+	if (a == NULL)
+		snprintf(buf, len, "-");
+	else if (strchr(a, ':') != NULL)
+		snprintf(buf, len, "[%s]:%lld", a, ctl_int(ep, "port"));
+	else
+		snprintf(buf, len, "%s:%lld", a, ctl_int(ep, "port"));
+}
+
+static void
+ctl_print_sessions(const json_t *rep)
+{
+	const json_t *list = json_object_get(rep, "sessions"), *s, *lg;
+	char loc[64], rem[64];
+	size_t i, j;
+
+	if (!json_is_array(list)) {
+		printf("the relay sent no session details (an older appshare-master?)\n");
+		return;
+	}
+	if (json_array_size(list) == 0)
+		printf("no sessions\n");
+	for (i = 0; i < json_array_size(list); i++) {
+		const json_t *legs;
+
+		s = json_array_get(list, i);
+		printf("%s stream %lld: %s, %lld s, worker %lld, from-tag %s, to-tag %s\n",
+		    ctl_str(s, "call-id"), ctl_int(s, "stream"), ctl_str(s, "state"),
+		    ctl_int(s, "age"), ctl_int(s, "worker"), ctl_str(s, "from-tag"),
+		    ctl_str(s, "to-tag"));
+		legs = json_object_get(s, "legs");
+		for (j = 0; j < json_array_size(legs); j++) {
+			lg = json_array_get(legs, j);
+			ctl_endpoint(json_object_get(lg, "local"), loc, sizeof(loc));
+			ctl_endpoint(json_object_get(lg, "remote"), rem, sizeof(rem));
+			printf("  %s %-7s %-7s local %s remote %s frames in %lld out %lld "
+			    "bytes in %lld out %lld\n", ctl_str(lg, "leg"),
+			    ctl_str(lg, "dialect"), ctl_str(lg, "tcp"), loc, rem,
+			    ctl_int(lg, "frames in"), ctl_int(lg, "frames out"),
+			    ctl_int(lg, "bytes in"), ctl_int(lg, "bytes out"));
+		}
+	}
+}
+
+static void
+ctl_print_stats(const json_t *rep)
+{
+	const json_t *st = json_object_get(rep, "statistics");
+	const json_t *cur = json_object_get(st, "currentstatistics");
+	const json_t *tot = json_object_get(st, "totalstatistics");
+	const json_t *cs = json_object_get(st, "controlstatistics");
+	const json_t *rl = json_object_get(st, "relay");
+	const json_t *ports = json_object_get(st, "ports");
+	const json_t *cdr = json_object_get(st, "cdr");
+	const json_t *workers = json_object_get(st, "workers"), *w;
+	size_t i;
+
+	printf("uptime: %lld s\n", ctl_int(tot, "uptime"));
+	printf("sessions: %lld live in %lld calls, %lld created, %lld lost with a worker, "
+	    "%lld offers over max-sessions\n", ctl_int(cur, "sessionsown"),
+	    ctl_int(cur, "calls"), ctl_int(tot, "managedsessions"),
+	    ctl_int(tot, "workerlostsessions"), ctl_int(tot, "loadlimit"));
+	if (rl != NULL) {
+		printf("connections: %lld accepted, %lld refused by the source filter\n",
+		    ctl_int(rl, "accepted"), ctl_int(rl, "policy denied"));
+		printf("ICE: %lld failures, %lld bad STUN messages\n",
+		    ctl_int(rl, "ICE failed"), ctl_int(rl, "STUN bad"));
+		printf("relayed: frames %lld in, %lld out; bytes %lld in, %lld out\n",
+		    ctl_int(rl, "frames in"), ctl_int(rl, "frames out"),
+		    ctl_int(rl, "bytes in"), ctl_int(rl, "bytes out"));
+		printf("CDR: %lld waiting for ring space, writer restarts %lld, file %lld\n",
+		    ctl_int(rl, "CDR backlog"), ctl_int(cdr, "restarts"),
+		    ctl_int(cdr, "file sequence"));
+	}
+	printf("control: %lld requests (ping %lld, offer %lld, answer %lld, delete %lld, "
+	    "query %lld, list %lld, statistics %lld), %lld errors, %lld cached, "
+	    "%lld refused, %lld dropped\n", ctl_int(cs, "requests"), ctl_int(cs, "ping"),
+	    ctl_int(cs, "offer"), ctl_int(cs, "answer"), ctl_int(cs, "delete"),
+	    ctl_int(cs, "query"), ctl_int(cs, "list"), ctl_int(cs, "statistics"),
+	    ctl_int(cs, "errors"), ctl_int(cs, "cached"), ctl_int(cs, "refused"),
+	    ctl_int(cs, "dropped"));
+	printf("ports: %lld in use, %lld free, %lld quarantined, %lld in all\n",
+	    ctl_int(ports, "in use"), ctl_int(ports, "free"), ctl_int(ports, "quarantined"),
+	    ctl_int(ports, "total"));
+	for (i = 0; i < json_array_size(workers); i++) {
+		w = json_array_get(workers, i);
+		printf("worker %lld: pid %lld, %s, %lld restarts, %lld sessions\n",
+		    ctl_int(w, "index"), ctl_int(w, "pid"), ctl_str(w, "state"),
+		    ctl_int(w, "restarts"), ctl_int(w, "sessions"));
+	}
+}
+
+static void
+ctl_view_print(enum ctl_view view, const json_t *rep, const char *arg)
+{
+	switch (view) {
+	case CTL_VIEW_SESSIONS:
+		ctl_print_sessions(rep);
+		break;
+	case CTL_VIEW_STATS:
+		ctl_print_stats(rep);
+		break;
+	case CTL_VIEW_TERMINATE:
+		printf("%s: terminated\n", arg);
+		break;
+	default:
+		break;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	struct ctl_opts o = { CTL_DEFAULT_HOST ":" CTL_DEFAULT_PORT, false, false, 2.0, NULL,
-	    false, false };
+	    false, false, false };
 	struct addrinfo *ai;
 	const char *raw = NULL, *result, *reason;
 	uint8_t *msg, *reply, rnd[4];
 	char cookie[64], *text, *end;
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	enum ctl_view view = CTL_VIEW_NONE;
 	json_t *req = NULL, *rep, *sdp;
 	size_t len, rlen;
 	int ch, code;
 
 	signal(SIGPIPE, SIG_IGN);
-	while ((ch = getopt(argc, argv, "s:tbw:o:qvh")) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:tbw:o:qvh", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'J':
+			o.co_json = true;
+			break;
 		case 's':
 			o.co_server = optarg;
 			break;
@@ -578,7 +751,7 @@ main(int argc, char **argv)
 			ctl_usage_error("raw needs exactly one JSON object");
 		raw = argv[1];
 	} else
-		req = ctl_build(argc, argv);
+		req = ctl_build(argc, argv, &view);
 
 	/* Kamailio's shape (<n>_<pid>_<m>) with randomness, so two runs never collide. */
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
@@ -600,14 +773,18 @@ main(int argc, char **argv)
 		ctl_die("%s: malformed reply: %.*s", o.co_server, rlen > 200 ? 200 : (int)rlen,
 		    (const char *)reply);
 	free(reply);
-	if (!o.co_quiet && (o.co_out == NULL || strcmp(o.co_out, "-") != 0)) {
+	result = json_string_value(json_object_get(rep, "result"));
+	if (view != CTL_VIEW_NONE && !o.co_json && !o.co_quiet && result != NULL &&
+	    strcmp(result, "ok") == 0) {
+		ctl_view_print(view, rep, argv[argc > 1 ? 1 : 0]);
+		fflush(stdout);
+	} else if (!o.co_quiet && (o.co_out == NULL || strcmp(o.co_out, "-") != 0)) {
 		if ((text = json_dumps(rep, JSON_INDENT(2))) == NULL)
 			ctl_die("out of memory");
 		printf("%s\n", text);
 		free(text);
 		fflush(stdout);
 	}
-	result = json_string_value(json_object_get(rep, "result"));
 	code = result != NULL && (strcmp(result, "ok") == 0 || strcmp(result, "pong") == 0) ?
 	    CTL_EXIT_OK : CTL_EXIT_REPLY;
 	if (code != CTL_EXIT_OK) {

@@ -84,6 +84,8 @@ struct peer_opts {
 	unsigned		 po_interval_ms;	/* 0: as fast as the socket takes */
 	const char		*po_ufrag;
 	const char		*po_pwd;
+	bool			 po_sdp_first;	/* answer: write our SDP before the offer */
+	unsigned		 po_hold;	/* s to keep the connection after the end */
 };
 
 struct peer {
@@ -112,6 +114,7 @@ struct peer {
 	uint64_t		 pe_deadline;
 	uint64_t		 pe_linger_end;	/* 0 until our end marker is flushed */
 	bool			 pe_peer_bye;	/* the other side's end marker came */
+	bool			 pe_holding;	/* --hold: both markers seen, waiting */
 	bool			 pe_ok;
 	bool			 pe_was_up;	/* transport came up at some point */
 	char			 pe_why[256];
@@ -163,6 +166,10 @@ peer_usage(int code)
 "      --interval MS      send one frame every MS milliseconds (default: as fast\n"
 "                         as the connection takes them)\n"
 "      --ufrag U, --pwd P fixed ICE credentials (default random)\n"
+"      --sdp-first        answer: write our SDP at once, before the offer\n"
+"                         (RFC 4145 needs --tcp active or passive)\n"
+"      --hold SECONDS     after both end markers, keep the connection open\n"
+"                         until the other side closes it or SECONDS pass\n"
 "  -q, --quiet            only the summary line\n"
 "  -v, --verbose          more detail (twice: every STUN message)\n"
 "  -h, --help             this text\n"
@@ -352,7 +359,7 @@ peer_parse_num(const char *opt, const char *arg, unsigned long min, unsigned lon
 static void
 peer_parse_args(struct peer_opts *o, int argc, char **argv)
 {
-	enum { OPT_UFRAG = 256, OPT_PWD, OPT_INTERVAL };
+	enum { OPT_UFRAG = 256, OPT_PWD, OPT_INTERVAL, OPT_SDP_FIRST, OPT_HOLD };
 	static const struct option longopts[] = {
 		{ "dialect", required_argument, NULL, 'd' },
 		{ "role", required_argument, NULL, 'r' },
@@ -369,6 +376,8 @@ peer_parse_args(struct peer_opts *o, int argc, char **argv)
 		{ "ufrag", required_argument, NULL, OPT_UFRAG },
 		{ "pwd", required_argument, NULL, OPT_PWD },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "sdp-first", no_argument, NULL, OPT_SDP_FIRST },
+		{ "hold", required_argument, NULL, OPT_HOLD },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -457,6 +466,12 @@ peer_parse_args(struct peer_opts *o, int argc, char **argv)
 			o->po_interval_ms = (unsigned)peer_parse_num("--interval", optarg, 0,
 			    60000);
 			break;
+		case OPT_SDP_FIRST:
+			o->po_sdp_first = true;
+			break;
+		case OPT_HOLD:
+			o->po_hold = (unsigned)peer_parse_num("--hold", optarg, 0, 86400);
+			break;
 		case 'q':
 			o->po_quiet = true;
 			break;
@@ -487,6 +502,13 @@ peer_parse_args(struct peer_opts *o, int argc, char **argv)
 	if ((o->po_ufrag != NULL && (strlen(o->po_ufrag) < 4 || strlen(o->po_ufrag) > 32)) ||
 	    (o->po_pwd != NULL && (strlen(o->po_pwd) < 22 || strlen(o->po_pwd) > 64)))
 		peer_usage_error("--ufrag needs 4-32 characters and --pwd 22-64");
+	if (o->po_sdp_first && o->po_offer)
+		peer_usage_error("--sdp-first is for answer (an offerer writes first anyway)");
+	/* Without the offer, an RFC 4145 answerer cannot mirror its a=setup. */
+	if (o->po_sdp_first && o->po_dialect == PEER_RFC4145 &&
+	    o->po_tcp != PEER_SETUP_ACTIVE && o->po_tcp != PEER_SETUP_PASSIVE)
+		peer_usage_error("--sdp-first with --dialect rfc4145 needs --tcp active or "
+		    "passive");
 	if (o->po_role < 0)
 		o->po_role = o->po_offer ? ICE_CONTROLLING : ICE_CONTROLLED;
 }
@@ -586,7 +608,8 @@ peer_conn_lost(struct peer *pe, int c, uint64_t now, const char *why)
 	peer_addr_str(&pe->pe_conn[c].pc_peer, a, sizeof(a));
 	if (c == pe->pe_sel || !pe->pe_ice) {
 		if (pe->pe_phase == PH_DONE) {
-			peer_log(pe, 1, "conn %d: closed by the other side: finished", c);
+			peer_log(pe, pe->pe_holding ? 0 : 1, "conn %d: closed by the other "
+			    "side: finished", c);
 			peer_conn_close(pe, c);
 			pe->pe_phase = PH_END;
 			pe->pe_ok = true;
@@ -828,7 +851,7 @@ peer_remote_loaded(struct peer *pe, uint64_t now)
 	char a[64];
 	size_t i, npass = 0;
 
-	if (!pe->pe_o.po_offer) {
+	if (!pe->pe_o.po_offer && !pe->pe_o.po_sdp_first) {
 		/* The answer mirrors the offer's a=setup (RFC 4145 4.1). */
 		if (!pe->pe_ice && (pe->pe_o.po_tcp == PEER_SETUP_NONE ||
 		    pe->pe_o.po_tcp == PEER_SETUP_ACTPASS))
@@ -1029,7 +1052,15 @@ peer_check_done(struct peer *pe, uint64_t now)
 	if (pe->pe_phase == PH_DONE) {
 		if (pc->pc_txlen > 0)
 			return;
-		if (pe->pe_peer_bye) {
+		if (pe->pe_peer_bye && pe->pe_o.po_hold > 0) {
+			/* Let the other side (a relay being told to hang up) close first. */
+			if (!pe->pe_holding) {
+				pe->pe_holding = true;
+				pe->pe_linger_end = now + pe->pe_o.po_hold * 1000ull;
+				peer_log(pe, 0, "exchange complete: holding the connection "
+				    "for up to %u s", pe->pe_o.po_hold);
+			}
+		} else if (pe->pe_peer_bye) {
 			pe->pe_phase = PH_END;
 			pe->pe_ok = true;
 		} else if (pe->pe_linger_end == 0)
@@ -1251,8 +1282,12 @@ peer_loop(struct peer *pe)
 		}
 		if (pe->pe_phase == PH_DONE && pe->pe_linger_end != 0 &&
 		    now >= pe->pe_linger_end) {
-			peer_log(pe, 0, "no end marker from the other side within %d s",
-			    PEER_LINGER_MS / 1000);
+			if (pe->pe_holding)
+				peer_log(pe, 0, "held the connection for %u s: closing",
+				    pe->pe_o.po_hold);
+			else
+				peer_log(pe, 0, "no end marker from the other side within "
+				    "%d s", PEER_LINGER_MS / 1000);
 			break;
 		}
 		if (!pe->pe_have_remote && now >= pe->pe_next_poll)
@@ -1408,6 +1443,12 @@ peer_init(struct peer *pe, uint64_t now)
 		if (peer_write_sdp(pe) != 0)
 			return -1;
 	}
+	/*
+	 * A SIP test whose callee answers at once needs our SDP before the offer
+	 * exists (tests/kamailio).  Nothing in an ICE answer depends on the offer.
+	 */
+	if (!o->po_offer && o->po_sdp_first && peer_write_sdp(pe) != 0)
+		return -1;
 	return 0;
 }
 

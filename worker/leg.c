@@ -21,6 +21,7 @@
 #include "leg.h"
 #include "log.h"
 #include "sess.h"
+#include "tap.h"
 
 static void	leg_accept_cb(int, short, void *);
 static void	leg_read_cb(int, short, void *);
@@ -413,6 +414,8 @@ leg_read_cb(int fd, short ev, void *arg)
 		leg_conn_lost(c, CDR_R_PEER_CLOSED, strerror(errno));
 		return;
 	}
+	if (s->s_tap != NULL)
+		tap_data(c, TAPP_PEER, p, (size_t)n);
 	frame_rx_commit(&c->cn_rx, (size_t)n);
 	l->lg_octets[SHM_DIR_IN] += (uint64_t)n;
 	if (wk->wk_tot != NULL)

@@ -23,6 +23,7 @@
 #include "leg.h"
 #include "log.h"
 #include "sess.h"
+#include "tap.h"
 
 /* Append a then b; grows by doubling, -1 if the content would pass max. */
 int
@@ -120,6 +121,8 @@ relay_media(struct leg *l, struct conn *c, const uint8_t *frame, size_t len)
 	struct conn *dst;
 
 	l->lg_frames[SHM_DIR_IN]++;
+	if (wk->wk_tot != NULL)
+		wk_count(&wk->wk_tot->wt_frames_in, 1);
 	if ((dst = relay_peer_conn(l)) == NULL) {
 		/* The read size bounds what one callback adds past WK_HOLD_MAX. */
 		if (obuf_append(&l->lg_hold, frame, len, NULL, 0,
@@ -140,6 +143,8 @@ relay_media(struct leg *l, struct conn *c, const uint8_t *frame, size_t len)
 		return;
 	}
 	o->lg_frames[SHM_DIR_OUT]++;
+	if (wk->wk_tot != NULL)
+		wk_count(&wk->wk_tot->wt_frames_out, 1);
 	if (!o->lg_plain)
 		ice_on_sent(&o->lg_ice, wk_now(), dst->cn_id);
 	if (dst->cn_out.ob_len > WK_OUT_HIGH)
@@ -171,6 +176,8 @@ relay_hold_flush(struct sess *s)
 		n = l->lg_hold.ob_len;
 		while (frame_next(p, n, FRAME_MAX, &pl) == FRAME_OK) {
 			o->lg_frames[SHM_DIR_OUT]++;
+			if (wk->wk_tot != NULL)
+				wk_count(&wk->wk_tot->wt_frames_out, 1);
 			p += FRAME_HDR_LEN + pl;
 			n -= FRAME_HDR_LEN + pl;
 		}
@@ -224,6 +231,9 @@ relay_flush(struct conn *c)
 			event_active(c->cn_rev, EV_READ, 1);
 			break;
 		}
+		if (l->lg_sess->s_tap != NULL)
+			tap_data(c, TAPP_RELAY, c->cn_out.ob_buf + c->cn_out.ob_off,
+			    (size_t)n);
 		obuf_consume(&c->cn_out, (size_t)n);
 		l->lg_octets[SHM_DIR_OUT] += (uint64_t)n;
 		if (wk->wk_tot != NULL)

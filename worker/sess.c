@@ -14,6 +14,7 @@
 #include "leg.h"
 #include "log.h"
 #include "sess.h"
+#include "tap.h"
 
 static void	sess_timer_cb(int, short, void *);
 
@@ -290,6 +291,7 @@ sess_close(struct sess *s, enum cdr_reason reason, int closed_by)
 	evtimer_del(s->s_timer);
 	event_free(s->s_timer);
 	s->s_timer = NULL;
+	tap_stop(s, "session ended");
 	for (i = 0; i < SHM_NLEGS; i++)
 		leg_close(&s->s_leg[i]);
 	tdelete(s, &wk->wk_tree, sess_cmp);

@@ -28,6 +28,7 @@
 struct event;
 struct event_base;
 struct ipc_chan;
+struct tap;
 
 #define WK_RXBUF	(FRAME_HDR_LEN + FRAME_MAX)	/* one maximal frame */
 #define WK_OUT_INIT	(64 * 1024)
@@ -128,6 +129,7 @@ struct sess {
 	char			 s_callid[IPC_CALLID_MAX + 1];
 	struct snap		 s_snap;	/* what publish.c writes to the slot */
 	struct event		*s_timer;
+	struct tap		*s_tap;		/* pcap tap, NULL when not recording */
 	struct leg		 s_leg[SHM_NLEGS];
 };
 TAILQ_HEAD(sess_list, sess);

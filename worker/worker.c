@@ -19,6 +19,7 @@
 #include "sess.h"
 #include "shm.h"
 #include "stun.h"
+#include "tap.h"
 #include "worker.h"
 
 #define WK_ACK_WAIT_MS	1000	/* then run without the ack segment (warned) */
@@ -351,6 +352,17 @@ worker_dispatch_master(struct ipc_chan *ch, struct ipc_msg *m, void *arg)
 		leg_sock_fail(l, sx);
 		break;
 	}
+	case IPC_TAP_FD:
+		if ((s = sess_find(h->ih_handle, h->ih_gen, "tap")) == NULL)
+			break;
+		tap_start(s, fd, d);
+		fd = -1;
+		break;
+	case IPC_TAP_STOP:
+		if ((s = sess_find(h->ih_handle, h->ih_gen, "tap stop")) == NULL)
+			break;
+		tap_stop(s, "stop recording");
+		break;
 	default:
 		/* ipc_msg_check() lets through only what the master may send us. */
 		log_warnx("unexpected message %s from the master",

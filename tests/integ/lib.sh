@@ -55,6 +55,15 @@ skip() {
 	exit 77
 }
 
+# A real peer that is not installed: a skip on a developer's machine, a failure in CI,
+# where scripts/install-deps.sh must have installed it.
+need() {
+	if [ -n "${CI:-}" ]; then
+		fail "$*"
+	fi
+	skip "$*"
+}
+
 # write_conf [extra key = value lines...]
 write_conf() {
 	{

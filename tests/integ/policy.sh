@@ -19,7 +19,7 @@ stop_master
 write_conf "source-address-filtering = no"
 start_master
 OFFER_FILTER="sed 's/127\.0\.0\.3/127.0.0.2/g'" \
-start_pair f2 f2 --bind 127.0.0.3 -n 10 -e 10 -t 10 -- --bind 127.0.0.4 -n 10 -e 10 -t 10 -- --
+start_pair f2 f2 --bind 127.0.0.3 -n 10 -e 10 -t 20 -- --bind 127.0.0.4 -n 10 -e 10 -t 20 -- --
 wait_peer $PA f2-a || fail "filtering off: A failed"
 wait_peer $PB f2-b || fail "filtering off: B failed"
 grep -Eq "session f2 leg A: accepted 127\.0\.0\.3:[0-9]+ \(filter-off\)" "$T/master.log" ||

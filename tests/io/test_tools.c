@@ -286,6 +286,50 @@ Test(peer, missing_frames_fail_after_timeout)
 	free(out);
 }
 
+/*
+ * --sdp-first: the answer exists before the offer does (a SIP callee that answers at
+ * once, tests/kamailio).  --hold: after both end markers the offerer keeps its
+ * connection until the other side closes it, and that close is a success.
+ */
+Test(peer, sdp_first_answer_and_hold)
+{
+	const char *argv_a[] = { APPSHARE_PEER_BIN, "answer", "--sdp-first", "-i",
+	    tt_path("a.sdp"), "-o", tt_path("b.sdp"), "-n", "50", "-e", "60",
+	    "-b", "127.0.0.2", "-t", "15", "-v", NULL };
+	const char *argv_o[] = { APPSHARE_PEER_BIN, "offer", "-o", tt_path("a.sdp"),
+	    "-i", tt_path("b2.sdp"), "-n", "60", "-e", "50", "--hold", "10", "-t",
+	    "15", "-v", NULL };
+	struct stat st;
+	char *out_o, *out_a;
+	int i, rc_o, rc_a;
+	pid_t po, pa;
+
+	pa = tt_spawn(argv_a, tt_path("answer.out"));
+	for (i = 0; i < 250 && stat(tt_path("b.sdp"), &st) != 0; i++)
+		poll(NULL, 0, 20);
+	cr_assert_eq(stat(tt_path("b.sdp"), &st), 0, "--sdp-first wrote no answer");
+	cr_expect_neq(stat(tt_path("a.sdp"), &st), 0, "the offer exists already");
+	po = tt_spawn(argv_o, tt_path("offer.out"));
+	/* An offerer ignores an answer that was there before it: hand it over after. */
+	for (i = 0; i < 250 && stat(tt_path("a.sdp"), &st) != 0; i++)
+		poll(NULL, 0, 20);
+	cr_assert_eq(link(tt_path("b.sdp"), tt_path("b2.sdp")), 0);
+	rc_o = tt_wait(po, 25000);
+	rc_a = tt_wait(pa, 25000);
+	out_o = tt_slurp(tt_path("offer.out"));
+	out_a = tt_slurp(tt_path("answer.out"));
+	cr_expect_eq(rc_o, 0, "offerer exit %d:\n%s", rc_o, out_o);
+	cr_expect_eq(rc_a, 0, "answerer exit %d:\n%s", rc_a, out_a);
+	cr_expect(strstr(out_o, "exchange complete: holding the connection for up to 10 s") !=
+	    NULL && strstr(out_o, "closed by the other side: finished") != NULL &&
+	    strstr(out_o, "sent 60 frames") != NULL && strstr(out_o, "verified OK") != NULL,
+	    "offerer:\n%s", out_o);
+	cr_expect(strstr(out_a, "received 60 frames") != NULL &&
+	    strstr(out_a, "verified OK") != NULL, "answerer:\n%s", out_a);
+	free(out_o);
+	free(out_a);
+}
+
 Test(peer, usage_errors)
 {
 	const char *a1[] = { APPSHARE_PEER_BIN, NULL };
@@ -294,6 +338,10 @@ Test(peer, usage_errors)
 	const char *a3[] = { APPSHARE_PEER_BIN, "offer", "-o", "x",
 	    "-i", "y", "--dialect=ms-ice6", NULL };
 	const char *a4[] = { APPSHARE_PEER_BIN, "-h", NULL };
+	const char *a5[] = { APPSHARE_PEER_BIN, "offer", "-o", "x",
+	    "-i", "y", "--sdp-first", NULL };
+	const char *a6[] = { APPSHARE_PEER_BIN, "answer", "-o", "x",
+	    "-i", "y", "--sdp-first", "-d", "rfc4145", NULL };
 	char *out;
 
 	cr_expect_eq(tt_wait(tt_spawn(a1, tt_path("o")), 5000), 2);
@@ -301,6 +349,11 @@ Test(peer, usage_errors)
 	cr_expect_eq(tt_wait(tt_spawn(a3, tt_path("o")), 5000), 2);
 	out = tt_slurp(tt_path("o"));
 	cr_expect(strstr(out, "ms-ice6") != NULL, "%s", out);
+	free(out);
+	cr_expect_eq(tt_wait(tt_spawn(a5, tt_path("o")), 5000), 2);
+	cr_expect_eq(tt_wait(tt_spawn(a6, tt_path("o")), 5000), 2);
+	out = tt_slurp(tt_path("o"));
+	cr_expect(strstr(out, "--tcp active or passive") != NULL, "%s", out);
 	free(out);
 	cr_expect_eq(tt_wait(tt_spawn(a4, tt_path("o")), 5000), 0);
 	out = tt_slurp(tt_path("o"));

@@ -81,6 +81,8 @@ Test(conf, defaults)
 	cr_assert_eq(cf.cf_cdr_rotate_size, 64 * 1024 * 1024);
 	cr_assert_eq(cf.cf_cdr_rotate_age_ms, 3600 * 1000);
 	cr_assert_str_eq(cf.cf_capture_dir, "");
+	cr_assert_not(cf.cf_capture_all);
+	cr_assert_eq(cf.cf_capture_max_size, 64 * 1024 * 1024);
 	cr_assert(cf.cf_source_filtering);
 	cr_assert_not(cf.cf_initiate_tcp);
 	cr_assert_eq(cf.cf_other_media, CONF_OTHER_PASS);
@@ -135,6 +137,7 @@ static const char full_text[] =
     "ice-timeout = 1500ms\n"
     "idle-timeout = 2h\n"
     "log-level = debug\n"
+    "metrics-address = [::1]:9226\n"
     "sandbox = trap\n"
     "debug-hooks = yes\n";
 
@@ -180,7 +183,11 @@ Test(conf, full_valid_file)
 	cr_assert_eq(cf.cf_line[CONF_K_LOG_LEVEL], 22);
 	cr_assert_eq(cf.cf_sandbox, CONF_SANDBOX_TRAP);
 	cr_assert(cf.cf_debug_hooks);
-	cr_assert_eq(cf.cf_line[CONF_K_DEBUG_HOOKS], 24);
+	cr_assert_eq(cf.cf_metrics.ca_family, AF_INET6);
+	cr_assert_eq(cf.cf_metrics.ca_port, 9226);
+	assert_ip6(cf.cf_metrics.ca_ip, "::1");
+	cr_assert_eq(cf.cf_line[CONF_K_METRICS_ADDRESS], 23);
+	cr_assert_eq(cf.cf_line[CONF_K_DEBUG_HOOKS], 25);
 	assert_round_trip(&cf);
 }
 
@@ -240,6 +247,11 @@ Test(conf, value_spellings)
 		{ "cdr-dir = /x\ncdr-rotate-size = 2G", CONF_K_CDR_ROTATE_SIZE, 2ULL << 30 },
 		{ "cdr-dir = /x\ncdr-rotate-age = 0", CONF_K_CDR_ROTATE_AGE, 0 },
 		{ "cdr-dir = /x\ncdr-rotate-age = 30d", CONF_K_CDR_ROTATE_AGE, 30ULL * 86400000 },
+		{ "capture-all = yes", CONF_K_CAPTURE_ALL, 1 },
+		{ "capture-all = off", CONF_K_CAPTURE_ALL, 0 },
+		{ "capture-max-size = 0", CONF_K_CAPTURE_MAX_SIZE, 0 },
+		{ "capture-max-size = 4K", CONF_K_CAPTURE_MAX_SIZE, 4096 },
+		{ "capture-max-size = 1G", CONF_K_CAPTURE_MAX_SIZE, 1ULL << 30 },
 		{ "workers = AUTO", CONF_K_WORKERS, 0 },
 		{ "workers = 256", CONF_K_WORKERS, 256 },
 		{ "workers = 007", CONF_K_WORKERS, 7 },
@@ -275,6 +287,8 @@ Test(conf, value_spellings)
 		case CONF_K_IDLE_TIMEOUT: got = cf.cf_idle_timeout_ms; break;
 		case CONF_K_CDR_ROTATE_SIZE: got = cf.cf_cdr_rotate_size; break;
 		case CONF_K_CDR_ROTATE_AGE: got = cf.cf_cdr_rotate_age_ms; break;
+		case CONF_K_CAPTURE_ALL: got = cf.cf_capture_all; break;
+		case CONF_K_CAPTURE_MAX_SIZE: got = cf.cf_capture_max_size; break;
 		case CONF_K_WORKERS: got = cf.cf_workers; break;
 		case CONF_K_MAX_SESSIONS: got = cf.cf_max_sessions; break;
 		case CONF_K_SOURCE_ADDRESS_FILTERING: got = cf.cf_source_filtering; break;
@@ -413,6 +427,8 @@ ParameterizedTestParameters(conf, bad_values)
 		    "cdr-rotate-size: \"1k\" is out of range (0 or 64K..1024G)" },
 		{ "cdr-rotate-size = 2048G", 1,
 		    "cdr-rotate-size: \"2048G\" is out of range (0 or 64K..1024G)" },
+		{ "capture-max-size = 1023", 1,
+		    "capture-max-size: \"1023\" is out of range (0 or 1K..1024G)" },
 		{ "cdr-rotate-size = 10MB", 1, "cdr-rotate-size: \"10MB\" is not a size "
 		    "(a number with K, M or G)" },
 		{ "cdr-rotate-size = 10m", 1, "cdr-rotate-size: \"10m\" is not a size "
@@ -661,6 +677,10 @@ ParameterizedTestParameters(conf, semantics)
 		    "control-tcp port 2226 lies inside the media port range 2000-3000" },
 		{ "control-udp = none\ncontrol-tcp = NONE\n", 2,
 		    "control-udp and control-tcp are both none: nothing would accept commands" },
+		{ "metrics-address = 127.0.0.1:20005\n", 1,
+		    "metrics-address port 20005 lies inside the media port range 20000-29999" },
+		{ "metrics-address = 127.0.0.1:2226\n", 1,
+		    "metrics-address is the control-tcp address" },
 		{ "advertised-address = ::1\n", 1,
 		    "advertised-address has an IPv6 address but media-address has none" },
 		{ "media-address = ::1\n\nadvertised-address = 192.0.2.1\n", 3,

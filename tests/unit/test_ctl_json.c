@@ -262,10 +262,10 @@ Test(ctl_decode, unsupported_vs_unknown)
 {
 	struct ctl_req r;
 
-	cr_expect_eq(decode_str("{\"command\":\"start recording\",\"call-id\":\"c\"}",
+	cr_expect_eq(decode_str("{\"command\":\"pause recording\",\"call-id\":\"c\"}",
 	    &r), CTLJ_E_UNRECOGNIZED);
 	cr_expect_eq(r.cr_cmd, CTL_CMD_UNSUPPORTED);
-	cr_expect(str_is(&r.cr_command, "start recording"));
+	cr_expect(str_is(&r.cr_command, "pause recording"));
 	cr_expect_str_eq(r.cr_error, "Unrecognized command");
 	ctlj_req_free(&r);
 	cr_expect_eq(decode_str("d7:command10:block DTMFe", &r), CTLJ_E_UNRECOGNIZED);
@@ -576,8 +576,27 @@ Test(ctl_decode, key_spellings)
 	cr_assert_eq(decode_str("{\"command\":\"PING\"}", &r), CTLJ_OK);
 	cr_expect_eq(r.cr_cmd, CTL_CMD_PING);
 	ctlj_req_free(&r);
-	cr_assert_eq(decode_str("{\"command\":\"start-recording\"}", &r), CTLJ_E_UNRECOGNIZED);
+	cr_assert_eq(decode_str("{\"command\":\"pause-recording\"}", &r), CTLJ_E_UNRECOGNIZED);
 	cr_expect_eq(r.cr_cmd, CTL_CMD_UNSUPPORTED);
+	ctlj_req_free(&r);
+}
+
+/* The pcap tap's commands: call-id required, from-tag optional. */
+Test(ctl_decode, recording_commands)
+{
+	struct ctl_req r;
+
+	cr_assert_eq(decode_str("{\"command\":\"start recording\",\"call-id\":\"c\"}",
+	    &r), CTLJ_OK);
+	cr_expect_eq(r.cr_cmd, CTL_CMD_START_RECORDING);
+	cr_expect_str_eq(ctlj_cmd_name(r.cr_cmd), "start recording");
+	ctlj_req_free(&r);
+	cr_assert_eq(decode_str("d7:command14:stop recording7:call-id1:c8:from-tag1:fe",
+	    &r), CTLJ_OK);
+	cr_expect_eq(r.cr_cmd, CTL_CMD_STOP_RECORDING);
+	cr_expect(str_is(&r.cr_from_tag, "f"));
+	ctlj_req_free(&r);
+	cr_expect_eq(decode_str("{\"command\":\"start-recording\"}", &r), CTLJ_E_NO_CALL_ID);
 	ctlj_req_free(&r);
 }
 

@@ -43,7 +43,8 @@ static const struct tc_type tc_types[] = {
 	{ IPC_SOCK_REQ, "SOCK_REQ", W, M, sizeof(struct ipc_sock_req), 0 },
 	{ IPC_CDR_FD, "CDR_FD", M, C, sizeof(struct ipc_cdr_fd), 1 },
 	{ IPC_CDR_ROTATE, "CDR_ROTATE", C, M, sizeof(struct ipc_cdr_rotate), 0 },
-	{ IPC_TAP_FD, "TAP_FD", M, W, 0, 1 },
+	{ IPC_TAP_FD, "TAP_FD", M, W, sizeof(struct ipc_tap_fd), 1 },
+	{ IPC_TAP_STOP, "TAP_STOP", M, W, 0, 0 },
 	{ IPC_WORKER_GONE, "WORKER_GONE", M, C, sizeof(struct ipc_worker), 0 },
 	{ IPC_WORKER_DRAINED, "WORKER_DRAINED", C, M, sizeof(struct ipc_worker), 0 },
 	{ IPC_CDR_KICK, "CDR_KICK", M, C, 0, 0 },
@@ -167,6 +168,12 @@ fill_valid(uint16_t type, int from, int to)
 	case IPC_CDR_FD: {
 		struct ipc_cdr_fd *m = (void *)buf.b;
 		strcpy(m->cf_name, "appshare-20240101T000000.csv.tmp");
+		break;
+	}
+	case IPC_TAP_FD: {
+		struct ipc_tap_fd *m = (void *)buf.b;
+		m->tf_max_size = 1 << 20;
+		strcpy(m->tf_name, "call-1.1-20240101T000000.pcap");
 		break;
 	}
 	case IPC_CDR_ROTATE: {
@@ -305,6 +312,12 @@ Test(ipc_check, strings_must_hold_a_nul)
 	fill_valid(IPC_CDR_FD, m, c);
 	memset(MSG(ipc_cdr_fd)->cf_name, 'n', IPC_NAME_MAX);
 	cr_expect_eq(chk(m, c, IPC_CDR_FD, sizeof(struct ipc_cdr_fd), 1, 1), IPC_E_STR);
+
+	fill_valid(IPC_TAP_FD, m, w);
+	memset(MSG(ipc_tap_fd)->tf_name, 'p', IPC_NAME_MAX);
+	cr_expect_eq(chk(m, w, IPC_TAP_FD, sizeof(struct ipc_tap_fd), 1, 1), IPC_E_STR);
+	MSG(ipc_tap_fd)->tf_name[IPC_NAME_MAX - 1] = '\0';
+	cr_expect_eq(chk(m, w, IPC_TAP_FD, sizeof(struct ipc_tap_fd), 1, 1), IPC_CHK_OK);
 
 #define SN_STR(field) do {						\
 	fill_valid(IPC_SESS_NEW, m, w);					\
