@@ -7,6 +7,8 @@ lane=${1:-build}
 
 pkgs="cmake make gcc pkg-config libc6-dev libssl-dev libcriterion-dev libevent-dev
 libjansson-dev libseccomp-dev libpcap-dev"
+pkgs="$pkgs libnice-dev"	# tests/interop: the libnice test peer (every lane that builds tests)
+pkgs="$pkgs kamailio sip-tester"	# tests/kamailio: Kamailio 5.6 (+ rtpengine module) and SIPp
 pkgs="$pkgs tshark"	# tests/integ/tap.sh decodes the pcap tap (setuid question: default no)
 case "$lane" in
 build) ;;
@@ -33,6 +35,17 @@ else
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# kamailio's postinst would start the system's Kamailio: forbid service start-ups for this
+# install only (tests/kamailio runs its own in the foreground).  An existing policy stays.
+case " $missing " in
+*" kamailio "*)
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+		$SUDO chmod 755 /usr/sbin/policy-rc.d
+		trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+	fi
+	;;
+esac
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing
