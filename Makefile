@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_RUNS  ?= 100000
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test sanitize fuzz-build fuzz-smoke check run clean
+.PHONY: all deps build test sanitize fuzz-build fuzz-smoke check run package clean
 
 all: build
 
@@ -57,5 +57,11 @@ check:
 run: build
 	BUILD=$(BUILD) scripts/run.sh
 
+# The Debian package (packaging/debian), built from a copy of the tree into $(DEB_BUILD)/,
+# then checked with lintian (errors fail).
+DEB_BUILD ?= build-deb
+package:
+	JOBS=$(JOBS) packaging/build-deb.sh $(DEB_BUILD)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(DEB_BUILD)

@@ -13,6 +13,7 @@ pkgs="$pkgs tshark"	# tests/integ/tap.sh decodes the pcap tap (setuid question: 
 case "$lane" in
 build) ;;
 check) pkgs="cppcheck" ;;
+package) pkgs="debhelper dpkg-dev fakeroot lintian cmake gcc pkg-config libc6-dev libssl-dev libevent-dev libjansson-dev libpcap-dev libseccomp-dev" ;;	# make package: debian/control Build-Depends
 sanitize|fuzz|all) pkgs="$pkgs clang llvm libclang-rt-14-dev" ;;
 *) echo "install-deps: unknown lane '$lane'" >&2; exit 2 ;;
 esac
