@@ -14,6 +14,7 @@ case "$lane" in
 build) ;;
 check) pkgs="cppcheck" ;;
 package) pkgs="debhelper dpkg-dev fakeroot lintian cmake gcc pkg-config libc6-dev libssl-dev libevent-dev libjansson-dev libpcap-dev libseccomp-dev" ;;	# make package: debian/control Build-Depends
+bench) pkgs="cmake make gcc pkg-config libc6-dev libssl-dev libevent-dev libjansson-dev libseccomp-dev libpcap-dev haproxy linux-perf" ;;	# make bench: bench/run.sh
 sanitize|fuzz|all) pkgs="$pkgs clang llvm libclang-rt-14-dev" ;;
 *) echo "install-deps: unknown lane '$lane'" >&2; exit 2 ;;
 esac
