@@ -42,6 +42,34 @@ fuzz-build:
 fuzz-smoke: fuzz-build
 	scripts/fuzz-smoke.sh $(FUZZ_BUILD) $(FUZZ_RUNS)
 
+# The fuzzing campaign (docs/security.md): every target for FUZZ_EXECS executions, one
+# after the other; the grown corpora are minimised into tests/fuzz/corpus/ (review, commit).
+FUZZ_EXECS ?= 10000000
+.PHONY: fuzz-campaign
+fuzz-campaign: fuzz-build
+	scripts/fuzz-campaign.sh -n $(FUZZ_EXECS) $(FUZZ_BUILD)
+
+# Static analysis (cppcheck is on the Debian development image; installed if missing).
+CHECK_DIRS = stun sdp policy shm master worker tools
+# cppcheck does not read system headers; it needs the TAILQ macros to parse the lists.
+QUEUE_H = $(firstword $(wildcard /usr/include/*/sys/queue.h /usr/include/sys/queue.h))
+check:
+	@command -v cppcheck >/dev/null 2>&1 || scripts/install-deps.sh check
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr --std=c11 -D_GNU_SOURCE $(addprefix -I ,$(CHECK_DIRS)) \
+		$(if $(QUEUE_H),--include=$(QUEUE_H)) \
+		$(wildcard $(CHECK_DIRS))
+
+# The relay in the foreground on loopback with packaging/appshare.conf.example.
+run: build
+	BUILD=$(BUILD) scripts/run.sh
+
+# The Debian package (packaging/debian), built from a copy of the tree into $(DEB_BUILD)/,
+# then checked with lintian (errors fail).
+DEB_BUILD ?= build-deb
+package:
+	JOBS=$(JOBS) packaging/build-deb.sh $(DEB_BUILD)
+
 # The benchmark suite (docs/performance.md): Release (-O2) build in $(BENCH_BUILD), then
 # appshare, haproxy and direct loopback side by side; prints the table.  Not run by CI.
 BENCH_BUILD ?= build-bench
