@@ -80,3 +80,22 @@ bench:
 		-DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" -DAPPSHARE_WERROR=ON -DAPPSHARE_TESTS=OFF
 	cmake --build $(BENCH_BUILD) -j $(JOBS) --target appshare-master appshare-ctl appshare-load
 	bench/run.sh $(BENCH_BUILD)
+
+# The long forms of the fault tests (docs/robustness.md) under ASan + UBSan in
+# $(ASAN_BUILD): SOAK_MINUTES of churn and abuse per test, FAULT_SCALE times the counts;
+# fails on a leak, a sanitizer report, a lost record or a descriptor count that moved.
+SOAK_MINUTES ?= 10
+FAULT_SCALE  ?= 4
+.PHONY: soak
+soak:
+	@scripts/install-deps.sh sanitize
+	CC=clang cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DAPPSHARE_SANITIZE=ON \
+		-DAPPSHARE_WERROR=ON -DAPPSHARE_FAULT_TIMEOUT=$$(( $(SOAK_MINUTES) * 120 + 600 )) \
+		$(CMAKE_ARGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && SOAK_MINUTES=$(SOAK_MINUTES) FAULT_SCALE=$(FAULT_SCALE) \
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --output-on-failure -L fault -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(DEB_BUILD)

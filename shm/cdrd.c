@@ -840,7 +840,8 @@ cdrd_cdr_fd(struct cdrd *cd, const struct ipc_cdr_fd *cf, int fd)
 	cd->cd_opened_ms = cf->cf_opened_rt_ms;
 	snprintf(cd->cd_name, sizeof(cd->cd_name), "%s", cf->cf_name);
 	cd->cd_rotate_asked = false;
-	cd->cd_err_rotate_ms = 0;
+	/* cd_err_rotate_ms stays: a new file on a full disk must not be rotated at once,
+	 * or each failed write asks for another file (ROTATE{ERROR} at most every 5 s). */
 	cd->cd_nids = 0;
 	if (fd == -1 || (cf->cf_flags & IPC_CDR_F_DISCARD) != 0) {
 		if (fd != -1)

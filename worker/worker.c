@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include "worker.h"
 
 #define WK_ACK_WAIT_MS	1000	/* then run without the ack segment (warned) */
+#define WK_LOG_QUEUE_MAX	1024	/* queued messages above which log lines are dropped */
 
 static struct worker	 wk_state;
 struct worker		*wk = &wk_state;
@@ -87,12 +89,34 @@ wk_send(uint16_t type, const struct sess *s, const void *p, size_t len, int fd)
 static void
 worker_log_hook(int level, const char *line, void *arg)
 {
+	static uint64_t dropped;
 	struct ipc_log lg;
+	const char *name;
 
 	if (wk->wk_in_hook || wk->wk_chan == NULL)
 		return;
+	/*
+	 * Log lines give way to the protocol: with WK_LOG_QUEUE_MAX messages queued they
+	 * are dropped, so that a peer that makes us log per packet (debug level) cannot
+	 * fill the channel and make a session message fail (worker_gone()).
+	 */
+	if (ipc_queued(wk->wk_chan) >= WK_LOG_QUEUE_MAX) {
+		dropped++;
+		return;
+	}
 	wk->wk_in_hook = true;
 	memset(&lg, 0, sizeof(lg));
+	if (dropped != 0) {
+		/* "<name>: warning: ...", the name taken from this line */
+		name = strchr(line, ':');
+		lg.lo_level = (uint32_t)LOG_WARNING;
+		snprintf(lg.lo_text, sizeof(lg.lo_text),
+		    "%.*s: warning: %llu log lines dropped: channel to the master busy",
+		    name != NULL ? (int)(name - line) : 0, line,
+		    (unsigned long long)dropped);
+		(void)ipc_send(wk->wk_chan, IPC_LOG, 0, 0, &lg, sizeof(lg), -1);
+		dropped = 0;
+	}
 	lg.lo_level = (uint32_t)level;
 	snprintf(lg.lo_text, sizeof(lg.lo_text), "%s", line);
 	(void)ipc_send(wk->wk_chan, IPC_LOG, 0, 0, &lg, sizeof(lg), -1);
