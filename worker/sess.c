@@ -250,6 +250,8 @@ sess_leg_up(struct leg *l, int conn)
 		s->s_snap.sn_state = SHM_ST_RELAYING;
 		s->s_snap.sn_t_ice_ms = wk_realtime();
 		s->s_leg[0].lg_last_rx = s->s_leg[1].lg_last_rx = wk_now();
+		/* Publish before logging: whoever reacts to the log line sees the state. */
+		pub_slot(s);
 		log_info("session %s: relaying", s->s_callid);
 		relay_hold_flush(s);
 		if (s->s_state == SESS_ENDED)
