@@ -173,6 +173,12 @@ struct shm_hdr {			/* W: master once, before the owner maps it  R: all */
 	uint64_t	sh_seg_size;		/* bytes the geometry needs (<= memfd size) */
 };
 
+/*
+ * Event counters (accepted, denied, ...) are written as they happen; the byte, frame and
+ * session counts are copied from the worker's private memory at session start and end
+ * and every second, so they lag by up to a second and a dead worker's last second of
+ * traffic is not in them.
+ */
 struct shm_totals {			/* W: worker  R: cdrd, master.  Independent counters */
 	_Alignas(SHM_LINE) _Atomic uint64_t wt_heartbeat_ms;	/* monotonic ms of last tick */
 	_Atomic uint64_t wt_accepted;		/* TCP connections accepted */

@@ -418,8 +418,7 @@ leg_read_cb(int fd, short ev, void *arg)
 		tap_data(c, TAPP_PEER, p, (size_t)n);
 	frame_rx_commit(&c->cn_rx, (size_t)n);
 	l->lg_octets[SHM_DIR_IN] += (uint64_t)n;
-	if (wk->wk_tot != NULL)
-		wk_count(&wk->wk_tot->wt_bytes_in, (uint64_t)n);
+	wk->wk_bytes_in += (uint64_t)n;
 	now = wk_now();
 	if (l->lg_up && l->lg_sel == c->cn_id)
 		l->lg_last_rx = now;

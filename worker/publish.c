@@ -36,15 +36,23 @@ pub_slot(struct sess *s)
 	snap_publish(&wk->wk_slots[s->s_slot], &s->s_snap);
 }
 
-static void
-pub_totals_sessions(void)
+/* Shared totals from private state: on session start and end and every second. */
+void
+pub_totals(void)
 {
+	struct shm_totals *t = wk->wk_tot;
 	uint64_t n = 0;
 	uint32_t i;
 
+	if (t == NULL)
+		return;
 	for (i = 0; i < wk->wk_hdr->sh_n_slots; i++)
 		n += wk->wk_slot_used[i];
-	atomic_store_explicit(&wk->wk_tot->wt_sessions, n, memory_order_relaxed);
+	atomic_store_explicit(&t->wt_sessions, n, memory_order_relaxed);
+	atomic_store_explicit(&t->wt_frames_in, wk->wk_frames_in, memory_order_relaxed);
+	atomic_store_explicit(&t->wt_frames_out, wk->wk_frames_out, memory_order_relaxed);
+	atomic_store_explicit(&t->wt_bytes_in, wk->wk_bytes_in, memory_order_relaxed);
+	atomic_store_explicit(&t->wt_bytes_out, wk->wk_bytes_out, memory_order_relaxed);
 }
 
 static void
@@ -57,7 +65,7 @@ pub_slot_free(uint32_t handle, uint32_t gen, uint32_t slot, uint16_t reason)
 	sn.sn_state = SHM_ST_FREE;
 	snap_publish(&wk->wk_slots[slot], &sn);
 	wk->wk_slot_used[slot] = false;
-	pub_totals_sessions();
+	pub_totals();
 	memset(&d, 0, sizeof(d));
 	d.sd_reason = reason;
 	d.sd_slot = slot;
@@ -135,6 +143,7 @@ pub_tick(void)
 	if (wk->wk_tot == NULL)
 		return;
 	atomic_store_explicit(&wk->wk_tot->wt_heartbeat_ms, wk_now(), memory_order_relaxed);
+	pub_totals();
 	TAILQ_FOREACH(s, &wk->wk_sessions, s_entry)
 		pub_slot(s);
 	pub_retry();

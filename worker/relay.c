@@ -121,8 +121,7 @@ relay_media(struct leg *l, struct conn *c, const uint8_t *frame, size_t len)
 	struct conn *dst;
 
 	l->lg_frames[SHM_DIR_IN]++;
-	if (wk->wk_tot != NULL)
-		wk_count(&wk->wk_tot->wt_frames_in, 1);
+	wk->wk_frames_in++;
 	if ((dst = relay_peer_conn(l)) == NULL) {
 		/* The read size bounds what one callback adds past WK_HOLD_MAX. */
 		if (obuf_append(&l->lg_hold, frame, len, NULL, 0,
@@ -143,8 +142,7 @@ relay_media(struct leg *l, struct conn *c, const uint8_t *frame, size_t len)
 		return;
 	}
 	o->lg_frames[SHM_DIR_OUT]++;
-	if (wk->wk_tot != NULL)
-		wk_count(&wk->wk_tot->wt_frames_out, 1);
+	wk->wk_frames_out++;
 	if (!o->lg_plain)
 		ice_on_sent(&o->lg_ice, wk_now(), dst->cn_id);
 	if (dst->cn_out.ob_len > WK_OUT_HIGH)
@@ -176,8 +174,7 @@ relay_hold_flush(struct sess *s)
 		n = l->lg_hold.ob_len;
 		while (frame_next(p, n, FRAME_MAX, &pl) == FRAME_OK) {
 			o->lg_frames[SHM_DIR_OUT]++;
-			if (wk->wk_tot != NULL)
-				wk_count(&wk->wk_tot->wt_frames_out, 1);
+			wk->wk_frames_out++;
 			p += FRAME_HDR_LEN + pl;
 			n -= FRAME_HDR_LEN + pl;
 		}
@@ -236,8 +233,7 @@ relay_flush(struct conn *c)
 			    (size_t)n);
 		obuf_consume(&c->cn_out, (size_t)n);
 		l->lg_octets[SHM_DIR_OUT] += (uint64_t)n;
-		if (wk->wk_tot != NULL)
-			wk_count(&wk->wk_tot->wt_bytes_out, (uint64_t)n);
+		wk->wk_bytes_out += (uint64_t)n;
 	}
 	if (c->cn_out.ob_len > 0 && !c->cn_wr_on) {
 		event_add(c->cn_wev, NULL);

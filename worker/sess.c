@@ -140,7 +140,7 @@ sess_new(uint32_t handle, uint32_t gen, const struct ipc_sess_new *sn)
 	}
 	TAILQ_INSERT_TAIL(&wk->wk_sessions, s, s_entry);
 	wk->wk_slot_used[s->s_slot] = true;
-	wk_count(&wk->wk_tot->wt_sessions, 1);
+	pub_totals();
 	log_info("session %s: new (slot %u, leg A %s, leg B %s)", s->s_callid, s->s_slot,
 	    sess_tok(cdr_dialect_token(sess_cdr_dialect(sn->sn_leg[0].lp_dialect))),
 	    sess_tok(cdr_dialect_token(sess_cdr_dialect(sn->sn_leg[1].lp_dialect))));

@@ -173,13 +173,21 @@ struct worker {
 	struct pub_list		 wk_backlog;
 	uint64_t		 wk_nbacklog;
 	bool			 wk_in_hook;
+	/*
+	 * Per-frame and per-read counters stay in private memory; pub_totals() copies them
+	 * to the shared totals, so the relay loop never touches a line the master reads.
+	 */
+	uint64_t		 wk_frames_in;
+	uint64_t		 wk_frames_out;
+	uint64_t		 wk_bytes_in;
+	uint64_t		 wk_bytes_out;
 };
 
 extern struct worker	*wk;
 
 uint64_t	 wk_now(void);		/* monotonic ms */
 uint64_t	 wk_realtime(void);	/* realtime ms */
-void		 wk_count(_Atomic uint64_t *, uint64_t);
+void		 wk_count(_Atomic uint64_t *, uint64_t);	/* rare events only */
 void		 wk_send(uint16_t type, const struct sess *, const void *, size_t, int fd);
 void		 wk_send_raw(uint16_t type, uint32_t handle, uint32_t gen, const void *,
 		    size_t);
@@ -213,5 +221,6 @@ void		 pub_slot(struct sess *);
 void		 pub_final(struct sess *, enum cdr_reason);
 void		 pub_retry(void);
 void		 pub_tick(void);
+void		 pub_totals(void);
 
 #endif
