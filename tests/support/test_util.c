@@ -73,6 +73,26 @@ tu_hex_diff(const char *what, const uint8_t *a, size_t alen, const uint8_t *b, s
 	}
 }
 
+long
+tu_hex_file(const char *path, uint8_t *out, size_t cap)
+{
+	char *text = tu_read_file(path, NULL);
+	long n = tu_hex_parse(text, out, cap);
+
+	free(text);
+	return n;
+}
+
+bool
+tu_bytes_same(const char *what, const uint8_t *a, size_t alen, const uint8_t *b,
+    size_t blen)
+{
+	if (alen == blen && memcmp(a, b, alen) == 0)
+		return true;
+	tu_hex_diff(what, a, alen, b, blen);
+	return false;
+}
+
 char *
 tu_read_file(const char *path, size_t *len)
 {

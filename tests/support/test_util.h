@@ -1,6 +1,7 @@
 #ifndef APPSHARE_TEST_UTIL_H
 #define APPSHARE_TEST_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,6 +13,13 @@ long	tu_hex_parse(const char *text, uint8_t *out, size_t cap);
 
 /* Hex dump of a, b side by side from the first difference, for assertion messages. */
 void	tu_hex_diff(const char *what, const uint8_t *a, size_t alen,
+	    const uint8_t *b, size_t blen);
+
+/* A hex text file below APPSHARE_TEST_DATA parsed with tu_hex_parse(): bytes or -1. */
+long	tu_hex_file(const char *path, uint8_t *out, size_t cap);
+
+/* true if a equals b; otherwise prints tu_hex_diff() and returns false. */
+bool	tu_bytes_same(const char *what, const uint8_t *a, size_t alen,
 	    const uint8_t *b, size_t blen);
 
 /* Read a whole file below APPSHARE_TEST_DATA (relative path) or an absolute path.

@@ -13,16 +13,6 @@
 
 #define S(lit)	(const uint8_t *)(lit), sizeof(lit) - 1
 
-/* Absolute path: the support library is not built with APPSHARE_TEST_DATA. */
-static char *
-read_data(const char *name, size_t *len)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", APPSHARE_TEST_DATA, name);
-	return tu_read_file(path, len);
-}
-
 static int
 dec(const uint8_t *buf, size_t len, json_t **out, size_t *used)
 {
@@ -252,7 +242,7 @@ Test(bencode, bad_arguments)
 static uint8_t *
 body_of(const char *file, size_t *len)
 {
-	char *buf = read_data(file, len);
+	char *buf = tu_read_file(file, len);
 	char *sp = strncmp(file, "ng/canonical-", 13) == 0 ? NULL : memchr(buf, ' ', *len);
 	uint8_t *b;
 

@@ -15,16 +15,6 @@
 
 #define S(lit)	(const uint8_t *)(lit), sizeof(lit) - 1
 
-/* Absolute path: the support library is not built with APPSHARE_TEST_DATA. */
-static char *
-read_data(const char *name, size_t *len)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", APPSHARE_TEST_DATA, name);
-	return tu_read_file(path, len);
-}
-
 static int
 decode_str(const char *body, struct ctl_req *r)
 {
@@ -69,7 +59,7 @@ decode_file(const char *file, struct ctl_req *r, char **keep)
 {
 	size_t len, clen, blen;
 	const uint8_t *cookie, *body;
-	char *buf = read_data(file, &len);
+	char *buf = tu_read_file(file, &len);
 
 	cr_assert_eq(ctlj_split((const uint8_t *)buf, len, &cookie, &clen, &body,
 	    &blen), CTLJ_OK, "%s", file);
@@ -786,7 +776,7 @@ Test(ctl_frame, every_truncation_is_again)
 
 	for (size_t f = 0; f < 3; f++) {
 		size_t len, start, mlen;
-		char *buf = read_data(files[f], &len);
+		char *buf = tu_read_file(files[f], &len);
 
 		cr_assert_eq(ctlj_frame((const uint8_t *)buf, len, &start, &mlen), CTLJ_OK);
 		cr_expect_eq(mlen, len);

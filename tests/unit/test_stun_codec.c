@@ -27,17 +27,8 @@ static const uint8_t ms_tid[STUN_TID_LEN] = {
 static size_t
 load(const char *name, uint8_t *out, size_t cap)
 {
-	char path[512];
-	size_t tlen;
-	char *text;
-	long n;
+	long n = tu_hex_file(name, out, cap);
 
-	/* Absolute: the support library is not built with APPSHARE_TEST_DATA. */
-	snprintf(path, sizeof(path), "%s/%s", APPSHARE_TEST_DATA, name);
-	text = tu_read_file(path, &tlen);
-	n = tu_hex_parse(text, out, cap);
-
-	free(text);
 	cr_assert(n > 0, "%s: bad hex", name);
 	return (size_t)n;
 }
@@ -46,10 +37,7 @@ static void
 assert_same(const char *what, const uint8_t *got, size_t glen, const uint8_t *want,
     size_t wlen)
 {
-	if (glen != wlen || memcmp(got, want, wlen) != 0) {
-		tu_hex_diff(what, got, glen, want, wlen);
-		cr_assert_fail("%s: bytes differ", what);
-	}
+	cr_assert(tu_bytes_same(what, got, glen, want, wlen), "%s: bytes differ", what);
 }
 
 static void
