@@ -3,7 +3,9 @@
  * ISNs and then a list of (side, flags, length) packets; every packet must carry
  * consistent lengths, verifying checksums, the sender's sequence number and the
  * other side's as acknowledgement, and the sequence numbers must advance by the data
- * (plus SYN/FIN).
+ * (plus SYN/FIN).  The payload bytes of one input are capped (PAYLOAD_BUDGET): an
+ * 8 KiB input could otherwise ask for 2,730 packets of 16 KiB, checksummed three times
+ * each, and the campaign ran at 941 inputs/s with nothing new to find past the first few.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +15,7 @@
 #include "tap_pkt.h"
 
 #define CHECK(c)	do { if (!(c)) abort(); } while (0)
+#define PAYLOAD_BUDGET	(4 * TAPP_SEG_MAX)
 
 static uint32_t
 get32(const uint8_t *p)
@@ -34,7 +37,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	static uint8_t out[TAPP_PKT_MAX], payload[TAPP_SEG_MAX + 16];
 	struct tapp_flow f;
 	int fam, v6;
-	size_t iph, alen, len, plen, tcplen;
+	size_t iph, alen, len, plen, tcplen, budget = PAYLOAD_BUDGET;
 	uint32_t seq[2], ps;
 	unsigned side, flags;
 	int rc;
@@ -50,13 +53,17 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	n -= 45;
 	iph = v6 ? 40 : 20;
 	alen = v6 ? 16 : 4;
-	memset(payload, 0x5a, sizeof(payload));
+	if (payload[0] != 0x5a)
+		memset(payload, 0x5a, sizeof(payload));
 	while (n >= 3) {
 		side = d[0] & 3;
 		flags = d[1];
 		len = (size_t)get16(d + 1) % (TAPP_SEG_MAX + 8);
 		d += 3;
 		n -= 3;
+		if (len > budget)
+			break;
+		budget -= len;
 		seq[0] = f.tf_seq[0];
 		seq[1] = f.tf_seq[1];
 		rc = tapp_packet(&f, (enum tapp_side)side, (uint8_t)flags, payload, len, out,
