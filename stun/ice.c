@@ -16,6 +16,14 @@
 
 #include "ice.h"
 
+/* The narrow fields of the internal tables (ice.h) must hold what goes in them. */
+_Static_assert(ICE_MAX_CONNS <= INT8_MAX && ICE_MAX_REMOTE <= INT8_MAX,
+    "conn and candidate indexes are int8_t");
+_Static_assert(ICE_RESP_CACHE <= UINT8_MAX && ICE_RESP_POOL <= UINT16_MAX,
+    "response cache indexes are uint8_t and uint16_t");
+_Static_assert(ICE_RESP_MAX >= ICE_MSG_MAX && ICE_RESP_POOL >= ICE_RESP_MAX,
+    "every answer the agent builds fits in the response cache");
+
 static const char *const ice_reason_names[ICE_R_MAX] = {
 	[ICE_R_NONE] = "none",
 	[ICE_R_COMPLETION_TIMEOUT] = "ice completion timeout",
@@ -53,6 +61,7 @@ static const char *const ice_action_names[ICE_ACT_MAX] = {
 
 static int	ice_send_check(struct ice_agent *, uint64_t, int, bool, bool,
 		    struct ice_out *);
+static void	ice_resp_forget(struct ice_agent *, int);
 
 void
 ice_params_default(struct ice_params *p)
@@ -77,6 +86,35 @@ ice_str_ok(const char *s, size_t max)
 
 	n = strnlen(s, max + 1);
 	return n > 0 && n <= max;
+}
+
+/*
+ * Addresses are stored compact (union ice_sa) and cross the API as sockaddr_storage.
+ * Only IPv4 and IPv6 are answered or connected to; of any other family only the
+ * family is kept, which stun_build_xor_addr() refuses as it did the full address.
+ */
+static void
+ice_sa_set(union ice_sa *sa, const struct sockaddr_storage *ss)
+{
+	memset(sa, 0, sizeof(*sa));
+	switch (ss->ss_family) {
+	case AF_INET:
+		memcpy(&sa->in4, ss, sizeof(sa->in4));
+		break;
+	case AF_INET6:
+		memcpy(&sa->in6, ss, sizeof(sa->in6));
+		break;
+	default:
+		sa->sa.sa_family = ss->ss_family;
+		break;
+	}
+}
+
+static void
+ice_sa_get(struct sockaddr_storage *ss, const union ice_sa *sa)
+{
+	memset(ss, 0, sizeof(*ss));
+	memcpy(ss, sa, sizeof(*sa));
 }
 
 int
@@ -194,6 +232,7 @@ ice_conn_free(struct ice_agent *ag, int c)
 	struct ice_conn *cn = &ag->ag_conn[c];
 
 	ice_tx_free_conn(ag, c);
+	ice_resp_forget(ag, c);
 	memset(cn, 0, sizeof(*cn));
 	cn->cn_state = ICE_CONN_FREE;
 	cn->cn_remote = -1;
@@ -269,7 +308,7 @@ ice_pair_priority(const struct ice_agent *ag, int c)
 	local = ice_local_cand(ag, c)->lc_priority;
 	remote = cn->cn_peer_prio;
 	if (remote == 0 && cn->cn_remote >= 0)
-		remote = ag->ag_rcand[cn->cn_remote].ca_priority;
+		remote = ag->ag_rcand[cn->cn_remote].rc_priority;
 	g = ag->ag_role == ICE_CONTROLLING ? local : remote;
 	d = ag->ag_role == ICE_CONTROLLING ? remote : local;
 	return ((g < d ? g : d) << 32) + 2 * (g > d ? g : d) + (g > d ? 1 : 0);
@@ -311,8 +350,8 @@ ice_select(struct ice_agent *ag, uint64_t now, int c, struct ice_out *out)
 		if (o != c && ag->ag_conn[o].cn_state != ICE_CONN_FREE)
 			ag->ag_conn[o].cn_close_at = now + ag->ag_p.ip_grace_ms;
 	for (i = 0; i < ag->ag_nremote; i++)
-		if (ag->ag_rcstate[i] == ICE_RC_PENDING)
-			ag->ag_rcstate[i] = ICE_RC_TRIED;
+		if (ag->ag_rcand[i].rc_state == ICE_RC_PENDING)
+			ag->ag_rcand[i].rc_state = ICE_RC_TRIED;
 }
 
 static void
@@ -363,7 +402,7 @@ static enum stun_mi_rule
 ice_send_rule(const struct ice_agent *ag, int c)
 {
 	if (ag->ag_conn[c].cn_peer_rule != STUN_MI_NONE)
-		return ag->ag_conn[c].cn_peer_rule;
+		return (enum stun_mi_rule)ag->ag_conn[c].cn_peer_rule;
 	return ag->ag_p.ip_dialect == ICE_DIALECT_MSICE2 ? STUN_MI_MSICE2 : STUN_MI_RFC5389;
 }
 
@@ -437,8 +476,8 @@ ice_send_check(struct ice_agent *ag, uint64_t now, int c, bool use_cand, bool ke
 	tx->tx_used = true;
 	tx->tx_use_cand = use_cand;
 	tx->tx_keepalive = keepalive;
-	tx->tx_conn = c;
-	tx->tx_role = ag->ag_role;
+	tx->tx_conn = (int8_t)c;
+	tx->tx_role = (uint8_t)ag->ag_role;
 	memcpy(tx->tx_tid, tid, STUN_TID_LEN);
 	tx->tx_deadline = now + ag->ag_p.ip_check_timeout_ms;
 	if (!keepalive)
@@ -466,30 +505,62 @@ ice_send_indication(struct ice_agent *ag, uint64_t now, int c, struct ice_out *o
 	ag->ag_stats.st_ind_out++;
 }
 
-/* Remember a response so that a duplicate request gets the same bytes back. */
+/*
+ * Remember an answer so that a duplicate request gets the same bytes back (ice.h).
+ * Answers go one after the other in the ring and are never split, so the bytes a new
+ * one needs belong to the oldest answers, and the entry it takes is the oldest one.
+ */
 static void
-ice_resp_cache(struct ice_conn *cn, const uint8_t tid[STUN_TID_LEN], const uint8_t *msg,
-    size_t len)
+ice_resp_cache(struct ice_agent *ag, int c, const uint8_t tid[STUN_TID_LEN],
+    const uint8_t *msg, size_t len)
 {
-	struct ice_resp *rs = &cn->cn_resp[cn->cn_resp_next];
+	struct ice_resp *rs;
+	size_t off = ag->ag_resp_head, i;
 
-	cn->cn_resp_next = (cn->cn_resp_next + 1) % ICE_RESP_CACHE;
-	rs->rs_used = true;
+	if (len == 0 || len > ICE_RESP_MAX)
+		return;
+	if (off + len > ICE_RESP_POOL)
+		off = 0;
+	for (i = 0; i < ICE_RESP_CACHE; i++) {
+		rs = &ag->ag_resp[i];
+		if (rs->rs_len != 0 && rs->rs_off < off + len &&
+		    off < (size_t)rs->rs_off + rs->rs_len)
+			rs->rs_len = 0;
+	}
+	rs = &ag->ag_resp[ag->ag_resp_next];
+	ag->ag_resp_next = (uint8_t)((ag->ag_resp_next + 1) % ICE_RESP_CACHE);
+	memcpy(ag->ag_resp_buf + off, msg, len);
+	rs->rs_off = (uint16_t)off;
+	rs->rs_len = (uint16_t)len;
+	rs->rs_conn = (uint8_t)c;
 	memcpy(rs->rs_tid, tid, STUN_TID_LEN);
-	memcpy(rs->rs_buf, msg, len);
-	rs->rs_len = len;
+	ag->ag_resp_head = (uint16_t)(off + len);
 }
 
 static const struct ice_resp *
-ice_resp_find(const struct ice_conn *cn, const uint8_t tid[STUN_TID_LEN])
+ice_resp_find(const struct ice_agent *ag, int c, const uint8_t tid[STUN_TID_LEN])
+{
+	const struct ice_resp *rs;
+	size_t i;
+
+	for (i = 0; i < ICE_RESP_CACHE; i++) {
+		rs = &ag->ag_resp[i];
+		if (rs->rs_len != 0 && rs->rs_conn == c &&
+		    memcmp(rs->rs_tid, tid, STUN_TID_LEN) == 0)
+			return rs;
+	}
+	return NULL;
+}
+
+/* A closed connection's id may come back for another one: forget its answers. */
+static void
+ice_resp_forget(struct ice_agent *ag, int c)
 {
 	size_t i;
 
 	for (i = 0; i < ICE_RESP_CACHE; i++)
-		if (cn->cn_resp[i].rs_used &&
-		    memcmp(cn->cn_resp[i].rs_tid, tid, STUN_TID_LEN) == 0)
-			return &cn->cn_resp[i];
-	return NULL;
+		if (ag->ag_resp[i].rs_conn == c)
+			ag->ag_resp[i].rs_len = 0;
 }
 
 static void
@@ -506,7 +577,7 @@ ice_resp_finish(struct ice_agent *ag, uint64_t now, int c, const struct stun_msg
 		ag->ag_stats.st_drop[ICE_DROP_NO_ROOM]++;
 		return;
 	}
-	ice_resp_cache(&ag->ag_conn[c], req->tid, b->buf, len);
+	ice_resp_cache(ag, c, req->tid, b->buf, len);
 	ice_out_commit(ag, out, now, c, len);
 	if (error)
 		ag->ag_stats.st_err_out++;
@@ -535,6 +606,7 @@ static void
 ice_send_success(struct ice_agent *ag, uint64_t now, int c, const struct stun_msg *req,
     const struct stun_attr *user, enum stun_mi_rule rule, struct ice_out *out)
 {
+	struct sockaddr_storage peer;
 	struct stun_builder b;
 	uint8_t *buf;
 	size_t cap;
@@ -543,7 +615,8 @@ ice_send_success(struct ice_agent *ag, uint64_t now, int c, const struct stun_ms
 		return;
 	stun_build_init(&b, buf, cap, stun_type(STUN_METHOD_BINDING, STUN_CLASS_SUCCESS),
 	    req->tid);
-	stun_build_xor_addr(&b, STUN_A_XOR_MAPPED_ADDRESS, &ag->ag_conn[c].cn_peer);
+	ice_sa_get(&peer, &ag->ag_conn[c].cn_peer);
+	stun_build_xor_addr(&b, STUN_A_XOR_MAPPED_ADDRESS, &peer);
 	/* libnice echoes USERNAME in MS mode; copy it as received, padding included. */
 	if (ice_ms(ag))
 		stun_build_attr(&b, STUN_A_USERNAME, user->val, user->len);
@@ -590,11 +663,11 @@ ice_on_request(struct ice_agent *ag, uint64_t now, int c, const struct stun_msg 
 		return ice_drop(ag, ICE_DROP_NO_USERNAME);
 
 	/* libnice's MS mode sends each check twice with one tid: same answer, once. */
-	if ((rs = ice_resp_find(cn, m->tid)) != NULL) {
+	if ((rs = ice_resp_find(ag, c, m->tid)) != NULL) {
 		ag->ag_stats.st_dup_in++;
 		if ((buf = ice_out_space(out, &cap)) == NULL || cap < rs->rs_len)
 			return ice_drop(ag, ICE_DROP_NO_ROOM);
-		memcpy(buf, rs->rs_buf, rs->rs_len);
+		memcpy(buf, ag->ag_resp_buf + rs->rs_off, rs->rs_len);
 		ice_out_commit(ag, out, now, c, rs->rs_len);
 		return ICE_OK;
 	}
@@ -618,7 +691,7 @@ ice_on_request(struct ice_agent *ag, uint64_t now, int c, const struct stun_msg 
 		ice_send_error(ag, now, c, m, STUN_ERR_BAD_REQUEST, "Bad Request", rule, out);
 		return ICE_OK;
 	}
-	cn->cn_peer_rule = rule;
+	cn->cn_peer_rule = (uint8_t)rule;
 	if (m->flags & STUN_F_MS_IMPL)
 		cn->cn_peer_impl = true;
 
@@ -697,7 +770,7 @@ ice_on_response(struct ice_agent *ag, uint64_t now, int c, const struct stun_msg
 	tx = *txp;
 	txp->tx_used = false;
 	if (rule != STUN_MI_NONE)
-		cn->cn_peer_rule = rule;
+		cn->cn_peer_rule = (uint8_t)rule;
 	if (m->flags & STUN_F_MS_IMPL)
 		cn->cn_peer_impl = true;
 	if (tx.tx_keepalive || ag->ag_state != ICE_ST_CHECKING)
@@ -712,7 +785,7 @@ ice_on_response(struct ice_agent *ag, uint64_t now, int c, const struct stun_msg
 	}
 	if (code == STUN_ERR_ROLE_CONFLICT) {
 		/* RFC 8445 7.2.5.1: switch unless a conflict already switched us. */
-		if (tx.tx_role == ag->ag_role)
+		if ((enum ice_role)tx.tx_role == ag->ag_role)
 			ice_switch_role(ag);
 		cn->cn_chk = ICE_CHK_NONE;
 		(void)ice_send_check(ag, now, c,
@@ -758,25 +831,17 @@ ice_on_stun(struct ice_agent *ag, uint64_t now, int conn, const uint8_t *msg, si
 /* Connections. */
 
 static bool
-ice_addr_eq(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+ice_sa_eq(const union ice_sa *a, const union ice_sa *b)
 {
-	const struct sockaddr_in *a4, *b4;
-	const struct sockaddr_in6 *a6, *b6;
-
-	if (a->ss_family != b->ss_family)
+	if (a->sa.sa_family != b->sa.sa_family)
 		return false;
-	if (a->ss_family == AF_INET) {
-		a4 = (const struct sockaddr_in *)a;
-		b4 = (const struct sockaddr_in *)b;
-		return a4->sin_port == b4->sin_port &&
-		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
-	}
-	if (a->ss_family == AF_INET6) {
-		a6 = (const struct sockaddr_in6 *)a;
-		b6 = (const struct sockaddr_in6 *)b;
-		return a6->sin6_port == b6->sin6_port &&
-		    memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0;
-	}
+	if (a->sa.sa_family == AF_INET)
+		return a->in4.sin_port == b->in4.sin_port &&
+		    a->in4.sin_addr.s_addr == b->in4.sin_addr.s_addr;
+	if (a->sa.sa_family == AF_INET6)
+		return a->in6.sin6_port == b->in6.sin6_port &&
+		    memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr,
+		    sizeof(a->in6.sin6_addr)) == 0;
 	return false;
 }
 
@@ -793,8 +858,8 @@ ice_connect_next(struct ice_agent *ag, uint64_t now, struct ice_out *out)
 	    now < ag->ag_next_connect)
 		return;
 	for (i = 0; i < ag->ag_nremote; i++)
-		if (ag->ag_rcstate[i] == ICE_RC_PENDING && (best < 0 ||
-		    ag->ag_rcand[i].ca_priority > ag->ag_rcand[best].ca_priority))
+		if (ag->ag_rcand[i].rc_state == ICE_RC_PENDING && (best < 0 ||
+		    ag->ag_rcand[i].rc_priority > ag->ag_rcand[best].rc_priority))
 			best = (int)i;
 	if (best < 0 || (c = ice_conn_alloc(ag, now)) < 0)
 		return;
@@ -803,10 +868,10 @@ ice_connect_next(struct ice_agent *ag, uint64_t now, struct ice_out *out)
 	cn = &ag->ag_conn[c];
 	cn->cn_state = ICE_CONN_CONNECTING;
 	cn->cn_active = true;
-	cn->cn_remote = best;
-	cn->cn_peer = ag->ag_rcand[best].ca_addr;
-	act->ac_addr = cn->cn_peer;
-	ag->ag_rcstate[best] = ICE_RC_TRIED;
+	cn->cn_remote = (int8_t)best;
+	cn->cn_peer = ag->ag_rcand[best].rc_addr;
+	ice_sa_get(&act->ac_addr, &cn->cn_peer);
+	ag->ag_rcand[best].rc_state = ICE_RC_TRIED;
 	ag->ag_next_connect = now + ag->ag_p.ip_ta_ms;
 }
 
@@ -824,7 +889,7 @@ ice_connect_due(const struct ice_agent *ag)
 	if (c == ICE_MAX_CONNS)
 		return false;
 	for (i = 0; i < ag->ag_nremote; i++)
-		if (ag->ag_rcstate[i] == ICE_RC_PENDING)
+		if (ag->ag_rcand[i].rc_state == ICE_RC_PENDING)
 			return true;
 	return false;
 }
@@ -848,8 +913,7 @@ int
 ice_set_remote(struct ice_agent *ag, uint64_t now, const struct ice_creds *cr,
     const struct ice_cand *cands, size_t ncand, struct ice_out *out)
 {
-	enum ice_rcand_state old[ICE_MAX_REMOTE];
-	struct ice_cand oldc[ICE_MAX_REMOTE];
+	struct ice_rcand old[ICE_MAX_REMOTE], *rc;
 	size_t i, j, nold;
 	int c;
 
@@ -867,27 +931,28 @@ ice_set_remote(struct ice_agent *ag, uint64_t now, const struct ice_creds *cr,
 
 	/* A repeated list (re-offer) must not open a second connection per candidate. */
 	nold = ag->ag_nremote;
-	memcpy(old, ag->ag_rcstate, sizeof(old));
-	memcpy(oldc, ag->ag_rcand, sizeof(oldc));
+	memcpy(old, ag->ag_rcand, sizeof(old));
 	if (ncand > ICE_MAX_REMOTE) {
 		ag->ag_stats.st_remote_ignored += ncand - ICE_MAX_REMOTE;
 		ncand = ICE_MAX_REMOTE;
 	}
-	ag->ag_nremote = ncand;
+	ag->ag_nremote = (uint8_t)ncand;
 	for (i = 0; i < ncand; i++) {
-		ag->ag_rcand[i] = cands[i];
-		ag->ag_rcand[i].ca_foundation[ICE_FOUNDATION_MAX] = '\0';
-		ag->ag_rcstate[i] = ICE_RC_IGNORED;
+		/* Component and type only decide here, the foundation nowhere: not kept. */
+		rc = &ag->ag_rcand[i];
+		ice_sa_set(&rc->rc_addr, &cands[i].ca_addr);
+		rc->rc_priority = cands[i].ca_priority;
+		rc->rc_state = ICE_RC_IGNORED;
 		if (cands[i].ca_component != 1 || cands[i].ca_tcptype != ICE_TCP_PASSIVE ||
 		    (cands[i].ca_addr.ss_family != AF_INET &&
 		    cands[i].ca_addr.ss_family != AF_INET6))
 			continue;
-		ag->ag_rcstate[i] = ag->ag_state == ICE_ST_CHECKING ? ICE_RC_PENDING :
+		rc->rc_state = ag->ag_state == ICE_ST_CHECKING ? ICE_RC_PENDING :
 		    ICE_RC_TRIED;
 		for (j = 0; j < nold; j++)
-			if (old[j] == ICE_RC_TRIED && ice_addr_eq(&oldc[j].ca_addr,
-			    &cands[i].ca_addr))
-				ag->ag_rcstate[i] = ICE_RC_TRIED;
+			if (old[j].rc_state == ICE_RC_TRIED &&
+			    ice_sa_eq(&old[j].rc_addr, &rc->rc_addr))
+				rc->rc_state = ICE_RC_TRIED;
 	}
 	for (c = 0; c < ICE_MAX_CONNS; c++)
 		ag->ag_conn[c].cn_remote = -1;
@@ -913,9 +978,9 @@ ice_on_accept(struct ice_agent *ag, uint64_t now, const struct sockaddr_storage 
 	if ((c = ice_conn_alloc(ag, now)) < 0)
 		return ICE_E_FULL;
 	ag->ag_conn[c].cn_state = ICE_CONN_OPEN;
-	ag->ag_conn[c].cn_peer = *peer;
+	ice_sa_set(&ag->ag_conn[c].cn_peer, peer);
 	if (local != NULL)
-		ag->ag_conn[c].cn_local = *local;
+		ice_sa_set(&ag->ag_conn[c].cn_local, local);
 	return c;
 }
 
@@ -936,7 +1001,7 @@ ice_on_connected(struct ice_agent *ag, uint64_t now, int conn,
 	cn->cn_last_sent = now;
 	cn->cn_last_recv = now;
 	if (local != NULL)
-		cn->cn_local = *local;
+		ice_sa_set(&cn->cn_local, local);
 	if (ag->ag_state == ICE_ST_CHECKING)
 		(void)ice_send_check(ag, now, conn,
 		    ag->ag_p.ip_nomination == ICE_NOM_AGGRESSIVE, false, out);

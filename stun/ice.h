@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include "stun.h"
 
@@ -44,7 +45,6 @@
 #define ICE_MAX_CONNS		8
 #define ICE_MAX_REMOTE		16
 #define ICE_MAX_TX		(2 * ICE_MAX_CONNS)	/* one check + one keepalive per conn */
-#define ICE_RESP_CACHE		2		/* responses kept per conn for duplicates */
 #define ICE_UFRAG_MAX		256
 #define ICE_PWD_MAX		256
 #define ICE_FOUNDATION_MAX	32
@@ -52,6 +52,28 @@
 #define ICE_MSG_MAX		700
 /* Most actions one call can produce: a CLOSE per connection plus a few others. */
 #define ICE_OUT_MAX		(ICE_MAX_CONNS + 8)
+
+/*
+ * Response cache.  libnice's MS mode sends each check twice with one transaction id
+ * (protocol.md 2.5, D7); the duplicate gets the bytes of the first answer back instead
+ * of being processed again.  One cache serves the whole agent: the answers sit one after
+ * the other in a ring of ICE_RESP_POOL bytes, at most ICE_RESP_CACHE of them, each tagged
+ * with its connection and transaction id; a new answer replaces the oldest ones it
+ * needs room from, and a closed connection's answers are forgotten, so that a reused
+ * conn id never gets another connection's bytes.
+ *
+ * The largest answer: header 20, XOR-MAPPED-ADDRESS 24 (IPv6), USERNAME 4 + 516 (MS
+ * echoes the peer's as received: our ufrag, ':', its ufrag, NUL padded),
+ * IMPLEMENTATION-VERSION 8, MESSAGE-INTEGRITY 24, FINGERPRINT 8: 604.  Error responses
+ * are at most 84 (487 "Role Conflict").  Nothing stops a peer from padding USERNAME
+ * further, so answers are bounded only by ICE_MSG_MAX, and ICE_RESP_MAX says so: every
+ * answer the agent builds can be cached; a longer one would not be (never truncated).
+ * Typical answers (short ufrags) are 56 to 100 bytes: the pool holds one answer of any
+ * size or ICE_RESP_CACHE typical ones.
+ */
+#define ICE_RESP_MAX		ICE_MSG_MAX
+#define ICE_RESP_CACHE		8
+#define ICE_RESP_POOL		800
 
 enum ice_role {
 	ICE_CONTROLLED = 0,
@@ -203,11 +225,20 @@ struct ice_stats {
 };
 
 /* Internal tables; callers only provide the storage. */
+
+/* A stored address: only IPv4 and IPv6 ever need answering or connecting to. */
+union ice_sa {
+	struct sockaddr		sa;
+	struct sockaddr_in	in4;
+	struct sockaddr_in6	in6;
+};
+
+/* One cached answer: ag_resp_buf[rs_off .. rs_off + rs_len). */
 struct ice_resp {
-	bool		rs_used;
+	uint16_t	rs_off;
+	uint16_t	rs_len;		/* 0: entry unused */
+	uint8_t		rs_conn;
 	uint8_t		rs_tid[STUN_TID_LEN];
-	size_t		rs_len;
-	uint8_t		rs_buf[ICE_MSG_MAX];
 };
 
 enum ice_chk {
@@ -226,32 +257,30 @@ enum ice_conn_state {
 };
 
 struct ice_conn {
-	enum ice_conn_state	cn_state;
-	bool			cn_active;	/* we opened it */
-	int			cn_remote;	/* remote cand index (active), else -1 */
-	struct sockaddr_storage	cn_peer;
-	struct sockaddr_storage	cn_local;
-	enum ice_chk		cn_chk;
-	bool			cn_in_ok;	/* answered a valid check from the peer */
-	bool			cn_nominated;
-	bool			cn_peer_impl;	/* peer sends IMPLEMENTATION-VERSION */
-	enum stun_mi_rule	cn_peer_rule;	/* rule the peer's MI verified with */
-	uint32_t		cn_peer_prio;	/* PRIORITY from the peer's checks */
 	uint64_t		cn_last_sent;
 	uint64_t		cn_last_recv;
 	uint64_t		cn_close_at;	/* grace end after selection, or 0 */
-	unsigned		cn_resp_next;
-	struct ice_resp		cn_resp[ICE_RESP_CACHE];
+	union ice_sa		cn_peer;
+	union ice_sa		cn_local;
+	uint32_t		cn_peer_prio;	/* PRIORITY from the peer's checks */
+	uint8_t			cn_state;	/* enum ice_conn_state */
+	uint8_t			cn_chk;		/* enum ice_chk */
+	uint8_t			cn_peer_rule;	/* enum stun_mi_rule the peer's MI used */
+	int8_t			cn_remote;	/* remote cand index (active), else -1 */
+	bool			cn_active;	/* we opened it */
+	bool			cn_in_ok;	/* answered a valid check from the peer */
+	bool			cn_nominated;
+	bool			cn_peer_impl;	/* peer sends IMPLEMENTATION-VERSION */
 };
 
 struct ice_tx {
-	bool		tx_used;
-	bool		tx_use_cand;
-	bool		tx_keepalive;
-	int		tx_conn;
-	enum ice_role	tx_role;	/* role when sent, for 487 (RFC 8445 7.2.5.1) */
-	uint8_t		tx_tid[STUN_TID_LEN];
 	uint64_t	tx_deadline;
+	uint8_t		tx_tid[STUN_TID_LEN];
+	int8_t		tx_conn;
+	uint8_t		tx_role;	/* role when sent, for 487 (RFC 8445 7.2.5.1) */
+	bool		tx_used : 1;
+	bool		tx_use_cand : 1;
+	bool		tx_keepalive : 1;
 };
 
 enum ice_rcand_state {
@@ -261,24 +290,34 @@ enum ice_rcand_state {
 	ICE_RC_STATE_MAX
 };
 
+/* What the agent keeps of a remote candidate after ice_set_remote(). */
+struct ice_rcand {
+	union ice_sa		rc_addr;
+	uint32_t		rc_priority;
+	enum ice_rcand_state	rc_state;
+};
+
 struct ice_agent {
 	struct ice_params	ag_p;
+	uint64_t		ag_start;
+	uint64_t		ag_now;		/* latest `now` seen */
+	uint64_t		ag_next_connect;
+	struct ice_stats	ag_stats;
+	struct ice_conn		ag_conn[ICE_MAX_CONNS];
+	struct ice_tx		ag_tx[ICE_MAX_TX];
+	struct ice_rcand	ag_rcand[ICE_MAX_REMOTE];
 	enum ice_role		ag_role;
 	enum ice_state		ag_state;
 	enum ice_reason		ag_reason;
 	enum ice_drop		ag_last_drop;
 	int			ag_selected;
+	uint8_t			ag_nremote;
 	bool			ag_have_remote;
+	uint8_t			ag_resp_next;	/* entry to reuse next */
+	uint16_t		ag_resp_head;	/* where the next answer goes */
+	struct ice_resp		ag_resp[ICE_RESP_CACHE];
 	struct ice_creds	ag_remote;
-	size_t			ag_nremote;
-	struct ice_cand		ag_rcand[ICE_MAX_REMOTE];
-	enum ice_rcand_state	ag_rcstate[ICE_MAX_REMOTE];
-	uint64_t		ag_start;
-	uint64_t		ag_now;		/* latest `now` seen */
-	uint64_t		ag_next_connect;
-	struct ice_conn		ag_conn[ICE_MAX_CONNS];
-	struct ice_tx		ag_tx[ICE_MAX_TX];
-	struct ice_stats	ag_stats;
+	uint8_t			ag_resp_buf[ICE_RESP_POOL];
 };
 
 /* Fill p with the defaults of D12/D13 (Ta 50, check 8000, 120000/15000/30000/5000). */

@@ -51,7 +51,7 @@ check_msg(struct ih_net *n, int from, int conn, const uint8_t *buf, size_t len)
 	const struct stun_attr *user, *cid, *impl, *a;
 	struct sockaddr_storage xa;
 	struct stun_msg m;
-	char want[64];
+	char want[ICE_UFRAG_MAX * 2 + 2];
 	uint32_t v;
 	bool ka;
 	int l;
@@ -620,6 +620,276 @@ Test(ice, duplicate_request_answered_identically)
 	cr_assert_eq(ice_stats(&s->ag)->st_err_out, 0);
 	cr_assert_eq(ice_stats(&s->ag)->st_req_out, 1);
 	free(s);
+}
+
+/* Response cache (ice.h): one ring for the agent, entries tagged with conn and tid. */
+
+static bool
+sa_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
+	const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
+
+	if (a->ss_family == AF_INET6 && b->ss_family == AF_INET6)
+		return x->sin6_port == y->sin6_port &&
+		    memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+	return ih_addr_eq(a, b);
+}
+
+static void
+ih_addr6(struct sockaddr_storage *ss, const char *ip, uint16_t port, uint32_t scope)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	sin6->sin6_flowinfo = htonl(0x12345);
+	sin6->sin6_scope_id = scope;
+	cr_assert_eq(inet_pton(AF_INET6, ip, &sin6->sin6_addr), 1);
+}
+
+/* Send r on conn; the first action must be a success answer mapping to peer. */
+static void
+ask(struct solo *s, uint64_t now, int conn, const struct rq *r,
+    const struct sockaddr_storage *peer, uint8_t *ans, size_t *anslen)
+{
+	const struct stun_attr *a;
+	struct sockaddr_storage xa;
+	struct stun_msg m;
+	uint8_t buf[1024];
+	size_t len;
+
+	len = mkreq(buf, sizeof(buf), r);
+	cr_assert_eq(ice_on_stun(&s->ag, now, conn, buf, len, &s->out), ICE_OK);
+	cr_assert_geq(s->out.io_n, 1);
+	cr_assert_eq(s->out.io_act[0].ac_type, ICE_ACT_SEND);
+	cr_assert_eq(s->out.io_act[0].ac_conn, conn);
+	cr_assert_eq(stun_decode(s->out.io_act[0].ac_data, s->out.io_act[0].ac_len, &m),
+	    STUN_OK);
+	cr_assert_eq(m.cls, STUN_CLASS_SUCCESS);
+	cr_assert_eq(stun_check_integrity(&m, (const uint8_t *)s->p.ip_local.cr_pwd,
+	    strlen(s->p.ip_local.cr_pwd), STUN_MI_ANY, NULL), STUN_OK);
+	a = stun_attr_find(&m, STUN_A_XOR_MAPPED_ADDRESS);
+	cr_assert_not_null(a);
+	cr_assert_eq(stun_attr_xor_addr(&m, a, &xa), STUN_OK);
+	cr_assert(sa_same(&xa, peer), "XOR-MAPPED-ADDRESS is this connection's peer");
+	if (ans != NULL) {
+		*anslen = s->out.io_act[0].ac_len;
+		memcpy(ans, s->out.io_act[0].ac_data, *anslen);
+	}
+}
+
+Test(ice, duplicates_on_two_connections)
+{
+	struct solo *s = solo_new(ICE_DIALECT_MSICE2, true);
+	struct rq r = good_rq(ICE_DIALECT_MSICE2);
+	struct sockaddr_storage peer1;
+	uint8_t a0[ICE_MSG_MAX], a1[ICE_MSG_MAX], d[ICE_MSG_MAX];
+	size_t l0, l1, dl;
+	int c1;
+
+	ih_addr(&peer1, "203.0.113.9", 52000);
+	c1 = ice_on_accept(&s->ag, 11, &peer1, &s->local, &s->out);
+	cr_assert_eq(c1, 1);
+	/* The same transaction id on both: only the connection tells them apart. */
+	ask(s, 20, s->conn, &r, &s->peer, a0, &l0);
+	ask(s, 21, c1, &r, &peer1, a1, &l1);
+	cr_assert(l0 != l1 || memcmp(a0, a1, l0) != 0);
+	cr_assert_eq(ice_stats(&s->ag)->st_dup_in, 0);
+	ask(s, 22, s->conn, &r, &s->peer, d, &dl);
+	cr_assert_eq(s->out.io_n, 1);
+	cr_assert(dl == l0 && memcmp(d, a0, l0) == 0, "conn 0's own answer");
+	ask(s, 23, c1, &r, &peer1, d, &dl);
+	cr_assert_eq(s->out.io_n, 1);
+	cr_assert(dl == l1 && memcmp(d, a1, l1) == 0, "conn 1's own answer");
+	cr_assert_eq(ice_stats(&s->ag)->st_dup_in, 2);
+	cr_assert_eq(ice_stats(&s->ag)->st_resp_out, 2);
+	free(s);
+}
+
+Test(ice, reused_conn_id_does_not_get_old_answer)
+{
+	struct solo *s = solo_new(ICE_DIALECT_MSICE2, true);
+	struct rq r = good_rq(ICE_DIALECT_MSICE2);
+	struct sockaddr_storage peer2;
+	uint8_t a0[ICE_MSG_MAX], a1[ICE_MSG_MAX];
+	size_t l0, l1;
+	int c;
+
+	ask(s, 20, s->conn, &r, &s->peer, a0, &l0);
+	cr_assert_eq(ice_on_closed(&s->ag, 30, s->conn, &s->out), ICE_OK);
+	ih_addr(&peer2, "203.0.113.77", 53000);
+	c = ice_on_accept(&s->ag, 40, &peer2, &s->local, &s->out);
+	cr_assert_eq(c, s->conn, "the id comes back");
+	ask(s, 50, c, &r, &peer2, a1, &l1);
+	cr_assert_eq(s->out.io_n, 2, "processed afresh: answer and triggered check");
+	cr_assert(l0 != l1 || memcmp(a0, a1, l0) != 0);
+	cr_assert_eq(ice_stats(&s->ag)->st_dup_in, 0);
+	cr_assert_eq(ice_stats(&s->ag)->st_resp_out, 2);
+	free(s);
+}
+
+/*
+ * More answers than the cache holds, of mixed sizes so that the ring wraps: every
+ * request is still answered, from the cache or afresh, and with the same bytes.
+ */
+Test(ice, cache_overflow_still_answers)
+{
+	enum { N = ICE_RESP_CACHE + 5 };
+	struct solo *s = solo_new(ICE_DIALECT_MSICE2, true);
+	static uint8_t first[N][ICE_MSG_MAX];
+	size_t flen[N], dl, k;
+	char users[N][400];
+	uint8_t d[ICE_MSG_MAX];
+	struct rq r;
+	uint64_t dup0, resp0;
+	int pass, i;
+
+	for (k = 0; k < N; k++) {
+		r = good_rq(ICE_DIALECT_MSICE2);
+		snprintf(users[k], sizeof(users[k]), "%s:%s", B_UFRAG, A_UFRAG);
+		/* Every third answer is large: a long (but valid) USERNAME is echoed. */
+		if (k % 3 == 2)
+			for (i = 0; i < 300; i++)
+				strcat(users[k], "x");
+		r.user = users[k];
+		r.tid0 = (uint8_t)(0x40 + k);
+		ask(s, 20 + k, s->conn, &r, &s->peer, first[k], &flen[k]);
+		cr_assert_leq(flen[k], ICE_RESP_MAX);
+	}
+	cr_assert_gt(flen[2], 300);
+	cr_assert_eq(ice_stats(&s->ag)->st_dup_in, 0);
+	for (pass = 0; pass < 2; pass++) {
+		dup0 = ice_stats(&s->ag)->st_dup_in;
+		resp0 = ice_stats(&s->ag)->st_resp_out;
+		/* Newest first, then oldest first (every entry evicted before it is asked). */
+		for (k = 0; k < N; k++) {
+			size_t j = pass == 0 ? N - 1 - k : k;
+
+			r = good_rq(ICE_DIALECT_MSICE2);
+			r.user = users[j];
+			r.tid0 = (uint8_t)(0x40 + j);
+			ask(s, 100 + k, s->conn, &r, &s->peer, d, &dl);
+			cr_assert_eq(s->out.io_n, 1);
+			cr_assert(dl == flen[j] && memcmp(d, first[j], dl) == 0,
+			    "request %zu: same answer", j);
+		}
+		cr_assert_eq(ice_stats(&s->ag)->st_dup_in - dup0 +
+		    ice_stats(&s->ag)->st_resp_out - resp0, N);
+		if (pass == 0) {
+			cr_assert_gt(ice_stats(&s->ag)->st_dup_in - dup0, 0, "newest cached");
+			cr_assert_gt(ice_stats(&s->ag)->st_resp_out - resp0, 0,
+			    "oldest evicted");
+		}
+	}
+	free(s);
+}
+
+/* The largest answer of ice.h's arithmetic (604 bytes) is cached, and so is 700. */
+Test(ice, largest_answers_cached)
+{
+	struct solo *s = solo_new(ICE_DIALECT_MSICE2, true);
+	struct sockaddr_storage peer6;
+	struct ice_creds cr;
+	static char user[ICE_MSG_MAX];
+	uint8_t a[ICE_MSG_MAX], d[ICE_MSG_MAX];
+	size_t al, dl;
+	struct rq r;
+	int c;
+
+	memset(s->p.ip_local.cr_ufrag, 'L', ICE_UFRAG_MAX);
+	s->p.ip_local.cr_ufrag[ICE_UFRAG_MAX] = '\0';
+	cr_assert_eq(ice_init(&s->ag, &s->p, 0), ICE_OK);
+	memset(&cr, 0, sizeof(cr));
+	memset(cr.cr_ufrag, 'R', ICE_UFRAG_MAX);
+	strcpy(cr.cr_pwd, A_PWD);
+	cr_assert_eq(ice_set_remote(&s->ag, 0, &cr, NULL, 0, &s->out), ICE_OK);
+	ih_addr6(&peer6, "2001:db8::7", 51000, 0);
+	c = ice_on_accept(&s->ag, 10, &peer6, NULL, &s->out);
+	cr_assert_geq(c, 0);
+
+	r = good_rq(ICE_DIALECT_MSICE2);
+	snprintf(user, sizeof(user), "%s:%s", s->p.ip_local.cr_ufrag, cr.cr_ufrag);
+	r.user = user;
+	ask(s, 20, c, &r, &peer6, a, &al);
+	cr_assert_eq(al, 604);
+	ask(s, 21, c, &r, &peer6, d, &dl);
+	cr_assert(dl == al && memcmp(d, a, al) == 0);
+	cr_assert_eq(ice_stats(&s->ag)->st_dup_in, 1);
+
+	/* A peer padding USERNAME up to what the builder takes: 700 bytes, cached too. */
+	memset(user + strlen(user), 'p', 612 - strlen(user));
+	user[612] = '\0';
+	r.tid0 = 0x22;
+	ask(s, 30, c, &r, &peer6, a, &al);
+	cr_assert_eq(al, ICE_MSG_MAX);
+	ask(s, 31, c, &r, &peer6, d, &dl);
+	cr_assert(dl == al && memcmp(d, a, al) == 0);
+	cr_assert_eq(ice_stats(&s->ag)->st_dup_in, 2);
+	free(s);
+}
+
+/* IPv6 through the agent's compact addresses: answers, CONNECT, re-offer. */
+Test(ice, ipv6_round_trip)
+{
+	struct solo *s = calloc(1, sizeof(*s));
+	struct sockaddr_storage local6, acc6;
+	struct ice_creds cr;
+	struct ice_cand cand;
+	struct rq r;
+	int c;
+
+	cr_assert_not_null(s);
+	ice_params_default(&s->p);
+	s->p.ip_dialect = ICE_DIALECT_MSICE2;
+	s->p.ip_active = true;
+	strcpy(s->p.ip_local.cr_ufrag, B_UFRAG);
+	strcpy(s->p.ip_local.cr_pwd, B_PWD);
+	tu_rng_seed(&s->rng, 7);
+	s->p.ip_rand = tu_rng_fill;
+	s->p.ip_rand_ctx = &s->rng;
+	cr_assert_eq(ice_init(&s->ag, &s->p, 0), ICE_OK);
+
+	memset(&cand, 0, sizeof(cand));
+	ih_addr6(&cand.ca_addr, "fe80::1:2", 50123, 3);
+	cand.ca_component = 1;
+	cand.ca_priority = ms_prio(2);
+	cand.ca_tcptype = ICE_TCP_PASSIVE;
+	memset(&cr, 0, sizeof(cr));
+	strcpy(cr.cr_ufrag, A_UFRAG);
+	strcpy(cr.cr_pwd, A_PWD);
+	cr_assert_eq(ice_set_remote(&s->ag, 0, &cr, &cand, 1, &s->out), ICE_OK);
+	cr_assert_eq(s->out.io_n, 1);
+	cr_assert_eq(s->out.io_act[0].ac_type, ICE_ACT_CONNECT);
+	c = s->out.io_act[0].ac_conn;
+	cr_assert_eq(memcmp(&s->out.io_act[0].ac_addr, &cand.ca_addr,
+	    sizeof(cand.ca_addr)), 0, "address, port, flowinfo and scope id kept");
+
+	/* A re-offer of the same candidate opens nothing new. */
+	cr_assert_eq(ice_set_remote(&s->ag, 5, &cr, &cand, 1, &s->out), ICE_OK);
+	cr_assert_eq(s->out.io_n, 0);
+
+	ih_addr6(&local6, "fe80::99", 40000, 3);
+	cr_assert_eq(ice_on_connected(&s->ag, 10, c, &local6, &s->out), ICE_OK);
+	cr_assert_eq(s->out.io_n, 1);
+	r = good_rq(ICE_DIALECT_MSICE2);
+	ask(s, 20, c, &r, &cand.ca_addr, NULL, NULL);
+
+	/* And an accepted IPv6 connection. */
+	ih_addr6(&acc6, "2001:db8:1::42", 61000, 0);
+	c = ice_on_accept(&s->ag, 30, &acc6, &local6, &s->out);
+	cr_assert_geq(c, 0);
+	r.tid0 = 0x33;
+	ask(s, 40, c, &r, &acc6, NULL, NULL);
+	free(s);
+}
+
+/* The worker keeps two agents per session (memory target: a few KiB idle). */
+Test(ice, agent_size)
+{
+	cr_log_info("sizeof(struct ice_agent) = %zu", sizeof(struct ice_agent));
+	cr_assert_leq(sizeof(struct ice_agent), 4096);
 }
 
 Test(ice, component2_check_answered_but_ignored)
