@@ -68,7 +68,11 @@ reg_free(struct registry *rg)
 		free(c);
 	}
 	for (i = 0; i < rg->rg_hcap; i++)
-		free(rg->rg_handles[i]);
+		if (rg->rg_handles[i] != NULL) {
+			free(rg->rg_handles[i]->rs_remote[0]);
+			free(rg->rg_handles[i]->rs_remote[1]);
+			free(rg->rg_handles[i]);
+		}
 	if (rg->rg_w != NULL)
 		for (i = 0; i < rg->rg_nworkers; i++)
 			free(rg->rg_w[i].rw_free);
@@ -257,6 +261,8 @@ reg_sess_free(struct registry *rg, struct reg_sess *s)
 	w->rw_nsess--;
 	rg->rg_handles[s->rs_handle - 1] = NULL;
 	rg->rg_hfree[rg->rg_nhfree++] = s->rs_handle - 1;
+	free(s->rs_remote[0]);
+	free(s->rs_remote[1]);
 	free(s);
 }
 
@@ -278,6 +284,17 @@ reg_sess_add_remote(struct reg_sess *s, unsigned leg, const struct ipc_addr *a)
 		return true;
 	if (s->rs_nremote[leg] >= REG_REMOTE_MAX)
 		return false;
+	if (s->rs_nremote[leg] == s->rs_capremote[leg]) {
+		unsigned cap = s->rs_capremote[leg] == 0 ? 4 : s->rs_capremote[leg] * 2;
+		struct ipc_addr *na;
+
+		if (cap > REG_REMOTE_MAX)
+			cap = REG_REMOTE_MAX;
+		if ((na = reallocarray(s->rs_remote[leg], cap, sizeof(*na))) == NULL)
+			return false;
+		s->rs_remote[leg] = na;
+		s->rs_capremote[leg] = cap;
+	}
 	s->rs_remote[leg][s->rs_nremote[leg]++] = *a;
 	return true;
 }

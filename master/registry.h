@@ -53,9 +53,13 @@ struct reg_sess {
 	char			 rs_pwd[2][REG_PWD_LEN + 1];
 	uint64_t		 rs_tiebreaker[2];
 	uint64_t		 rs_created_ms;	/* wall clock */
-	/* Where a worker may ask us to connect on each leg (union of every SDP seen). */
-	struct ipc_addr		 rs_remote[2][REG_REMOTE_MAX];
+	/*
+	 * Where a worker may ask us to connect on each leg (union of every SDP seen, at
+	 * most REG_REMOTE_MAX): grown as needed, a handful in practice.
+	 */
+	struct ipc_addr		*rs_remote[2];
 	unsigned		 rs_nremote[2];
+	unsigned		 rs_capremote[2];
 	TAILQ_ENTRY(reg_sess)	 rs_wentry;	/* its worker's list */
 };
 TAILQ_HEAD(reg_sess_list, reg_sess);
@@ -122,7 +126,8 @@ struct reg_sess	*reg_sess_find(struct registry *, uint32_t handle, uint32_t gen)
 void		 reg_sess_end(struct registry *, struct reg_sess *);
 /* The worker is done with it: free slot and handle.  Ports are the caller's. */
 void		 reg_sess_free(struct registry *, struct reg_sess *);
-/* Record an address the worker may later ask to connect to on leg; false if full. */
+/* Record an address the worker may later ask to connect to on leg; false if full
+ * (REG_REMOTE_MAX) or out of memory. */
 bool		 reg_sess_add_remote(struct reg_sess *, unsigned leg, const struct ipc_addr *);
 bool		 reg_sess_remote_ok(const struct reg_sess *, unsigned leg,
 		    const struct ipc_addr *);

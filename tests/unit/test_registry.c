@@ -93,6 +93,7 @@ Test(registry, remote_addresses)
 	struct reg_sess *s;
 	struct ipc_addr a = { .ia_family = AF_INET, .ia_port = 5000,
 	    .ia_addr = { 127, 0, 0, 2 } }, b = a;
+	unsigned i;
 
 	cr_assert_eq(reg_init(&rg, 1, 1), 0);
 	reg_worker_set_up(&rg, 0, true);
@@ -107,6 +108,20 @@ Test(registry, remote_addresses)
 	b.ia_port = 5001;
 	cr_assert_not(reg_sess_remote_ok(s, 1, &b), "the port counts");
 	cr_assert_not(reg_sess_add_remote(s, 2, &a));
+	/* Grows one address at a time up to the limit, every one still found. */
+	for (i = 0; i < REG_REMOTE_MAX - 1; i++) {
+		b.ia_port = (uint16_t)(6000 + i);
+		cr_assert(reg_sess_add_remote(s, 1, &b), "address %u", i);
+	}
+	cr_assert_eq(s->rs_nremote[1], REG_REMOTE_MAX);
+	b.ia_port = 7000;
+	cr_assert_not(reg_sess_add_remote(s, 1, &b), "full at REG_REMOTE_MAX");
+	for (i = 0; i < REG_REMOTE_MAX - 1; i++) {
+		b.ia_port = (uint16_t)(6000 + i);
+		cr_assert(reg_sess_remote_ok(s, 1, &b), "address %u kept", i);
+	}
+	cr_assert(reg_sess_remote_ok(s, 1, &a));
+	reg_sess_free(&rg, s);
 	reg_free(&rg);
 }
 
