@@ -18,6 +18,11 @@ void		 leg_remote(struct leg *, const struct ipc_sess_remote *);
 /* The answer to an IPC_SOCK_REQ: a socket to connect (ownership taken). */
 void		 leg_sock(struct leg *, const struct ipc_sess_fd *, int fd);
 void		 leg_sock_fail(struct leg *, const struct ipc_sock_fail *);
+/*
+ * The leg is up: no later connection can become its media path (no ICE restart), so
+ * stop listening and drop the source policy.
+ */
+void		 leg_unlisten(struct leg *);
 /* Timer: feed the agent its tick and perform what it asks. */
 void		 leg_tick(struct leg *, uint64_t now);
 uint64_t	 leg_deadline(const struct leg *);

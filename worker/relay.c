@@ -2,16 +2,18 @@
  * Frame relay between the two legs of a session, with watermark back-pressure
  * (conventions.md 10) [io].
  *
- * Frames are copied verbatim, RFC 4571 prefix included, from the reading connection's
- * receive buffer into the other leg's selected connection's output buffer, and written
- * from there.  Above WK_OUT_HIGH the reading connection stops reading (throttled) until
+ * Frames are relayed verbatim, RFC 4571 prefix included.  A run of frames read in one
+ * go is written to the other leg's selected connection straight from the receive
+ * buffer; only what the socket does not take is copied into that connection's output
+ * buffer, written from there when the socket is writable, and the buffer freed once
+ * drained.  Above WK_OUT_HIGH the reading connection stops reading (throttled) until
  * the output drains below WK_OUT_LOW; past WK_OUT_MAX the session ends with overflow.
  * Before the other leg is up, media waits in the leg's hold buffer (WK_HOLD_MAX; past
  * it the connection stops reading until the other leg is up).
  *
- * Counters: frames IN when received on the selected connection, frames OUT when queued
- * to the peer; octets (docs/cdr.md: all bytes, prefixes and STUN included) when read
- * from and written to the socket.
+ * Counters: frames IN when received on the selected connection, frames OUT when sent
+ * or queued to the peer; octets (docs/cdr.md: all bytes, prefixes and STUN included)
+ * when read from and written to the socket.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -40,7 +42,7 @@ obuf_append(struct obuf *ob, const void *a, size_t alen, const void *b, size_t b
 			memmove(ob->ob_buf, ob->ob_buf + ob->ob_off, ob->ob_len);
 			ob->ob_off = 0;
 		} else {
-			cap = ob->ob_cap ? ob->ob_cap : WK_OUT_INIT;
+			cap = ob->ob_cap ? ob->ob_cap * 2 : WK_OUT_INIT;
 			while (cap < need)
 				cap *= 2;
 			if ((nb = malloc(cap)) == NULL)
@@ -109,22 +111,76 @@ relay_peer_conn(struct leg *l)
 
 	if (!o->lg_up || o->lg_sel < 0)
 		return NULL;
-	return &o->lg_conn[o->lg_sel];
+	return o->lg_conn[o->lg_sel];
 }
 
-/* A frame (prefix included) from l's selected connection c. */
+/*
+ * Write len bytes of p on c, as much as the socket takes: the count written, or -1
+ * when the peer is gone.  Then the output is dropped and the read side is woken to
+ * see the close, so that it is handled in one place (and never from inside the
+ * agent's action loop).
+ */
+static ssize_t
+relay_write(struct conn *c, const uint8_t *p, size_t len)
+{
+	struct leg *l = c->cn_leg;
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = write(c->cn_fd, p + done, len - done);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			log_debug("session %s leg %c: conn %d: write: %s",
+			    l->lg_sess->s_callid, l->lg_name, c->cn_id, strerror(errno));
+			obuf_free(&c->cn_out);
+			c->cn_pause = 0;
+			if (!c->cn_rd_on) {
+				event_add(c->cn_rev, NULL);
+				c->cn_rd_on = true;
+			}
+			event_active(c->cn_rev, EV_READ, 1);
+			return -1;
+		}
+		if (l->lg_sess->s_tap != NULL)
+			tap_data(c, TAPP_RELAY, p + done, (size_t)n);
+		done += (size_t)n;
+	}
+	l->lg_octets[SHM_DIR_OUT] += done;
+	wk->wk_bytes_out += done;
+	return (ssize_t)done;
+}
+
+/* Keep the write event in step with c's output. */
+static void
+relay_want_write(struct conn *c)
+{
+	if (c->cn_out.ob_len > 0 && !c->cn_wr_on) {
+		event_add(c->cn_wev, NULL);
+		c->cn_wr_on = true;
+	} else if (c->cn_out.ob_len == 0 && c->cn_wr_on) {
+		event_del(c->cn_wev);
+		c->cn_wr_on = false;
+	}
+}
+
 void
-relay_media(struct leg *l, struct conn *c, const uint8_t *frame, size_t len)
+relay_media(struct leg *l, struct conn *c, const uint8_t *frames, size_t len,
+    unsigned nframes)
 {
 	struct sess *s = l->lg_sess;
 	struct leg *o = &s->s_leg[1 - l->lg_idx];
 	struct conn *dst;
+	ssize_t n;
 
-	l->lg_frames[SHM_DIR_IN]++;
-	wk->wk_frames_in++;
+	l->lg_frames[SHM_DIR_IN] += nframes;
+	wk->wk_frames_in += nframes;
 	if ((dst = relay_peer_conn(l)) == NULL) {
 		/* The read size bounds what one callback adds past WK_HOLD_MAX. */
-		if (obuf_append(&l->lg_hold, frame, len, NULL, 0,
+		if (obuf_append(&l->lg_hold, frames, len, NULL, 0,
 		    WK_HOLD_MAX + WK_RXBUF) == -1) {
 			log_warnx("session %s leg %c: hold buffer: no room", s->s_callid,
 			    l->lg_name);
@@ -135,16 +191,27 @@ relay_media(struct leg *l, struct conn *c, const uint8_t *frame, size_t len)
 			relay_pause(c, CONN_P_HOLD);
 		return;
 	}
-	if (obuf_append(&dst->cn_out, frame, len, NULL, 0, WK_OUT_MAX) == -1) {
+	o->lg_frames[SHM_DIR_OUT] += nframes;
+	wk->wk_frames_out += nframes;
+	if (o->lg_ice != NULL)
+		ice_on_sent(o->lg_ice, wk_now(), dst->cn_id);
+	/* Nothing queued before: the common case costs no copy. */
+	if (dst->cn_out.ob_len == 0 && dst->cn_state == CONN_OPEN) {
+		if ((n = relay_write(dst, frames, len)) == -1)
+			return;
+		frames += n;
+		len -= (size_t)n;
+		if (len == 0)
+			return;
+	}
+	if (obuf_append(&dst->cn_out, frames, len, NULL, 0, WK_OUT_MAX) == -1) {
 		log_info("session %s leg %c: output above %u bytes", s->s_callid,
 		    o->lg_name, (unsigned)WK_OUT_MAX);
 		sess_close(s, CDR_R_OVERFLOW, o->lg_idx + 1);
 		return;
 	}
-	o->lg_frames[SHM_DIR_OUT]++;
-	wk->wk_frames_out++;
-	if (!o->lg_plain)
-		ice_on_sent(&o->lg_ice, wk_now(), dst->cn_id);
+	if (dst->cn_state == CONN_OPEN)
+		relay_want_write(dst);
 	if (dst->cn_out.ob_len > WK_OUT_HIGH)
 		relay_pause(c, CONN_P_THROTTLE);
 }
@@ -180,7 +247,8 @@ relay_hold_flush(struct sess *s)
 		}
 		obuf_free(&l->lg_hold);
 		for (k = 0; k < WK_NCONN; k++)
-			relay_resume(&l->lg_conn[k], CONN_P_HOLD);
+			if (l->lg_conn[k] != NULL)
+				relay_resume(l->lg_conn[k], CONN_P_HOLD);
 	}
 }
 
@@ -205,59 +273,36 @@ relay_flush(struct conn *c)
 
 	if (c->cn_state != CONN_OPEN)
 		return;
-	while (c->cn_out.ob_len > 0) {
-		n = write(c->cn_fd, c->cn_out.ob_buf + c->cn_out.ob_off, c->cn_out.ob_len);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			/*
-			 * The peer is gone.  Drop the output and let the read side
-			 * see the close, so that it is handled in one place (and never
-			 * from inside the agent's action loop).
-			 */
-			log_debug("session %s leg %c: conn %d: write: %s",
-			    l->lg_sess->s_callid, l->lg_name, c->cn_id, strerror(errno));
-			obuf_consume(&c->cn_out, c->cn_out.ob_len);
-			c->cn_pause = 0;
-			if (!c->cn_rd_on) {
-				event_add(c->cn_rev, NULL);
-				c->cn_rd_on = true;
-			}
-			event_active(c->cn_rev, EV_READ, 1);
-			break;
+	if (c->cn_out.ob_len > 0) {
+		if ((n = relay_write(c, c->cn_out.ob_buf + c->cn_out.ob_off,
+		    c->cn_out.ob_len)) == -1) {
+			relay_want_write(c);
+			return;
 		}
-		if (l->lg_sess->s_tap != NULL)
-			tap_data(c, TAPP_RELAY, c->cn_out.ob_buf + c->cn_out.ob_off,
-			    (size_t)n);
 		obuf_consume(&c->cn_out, (size_t)n);
-		l->lg_octets[SHM_DIR_OUT] += (uint64_t)n;
-		wk->wk_bytes_out += (uint64_t)n;
 	}
-	if (c->cn_out.ob_len > 0 && !c->cn_wr_on) {
-		event_add(c->cn_wev, NULL);
-		c->cn_wr_on = true;
-	} else if (c->cn_out.ob_len == 0 && c->cn_wr_on) {
-		event_del(c->cn_wev);
-		c->cn_wr_on = false;
-	}
+	/* An idle connection keeps no buffer (docs/performance.md). */
+	if (c->cn_out.ob_len == 0)
+		obuf_free(&c->cn_out);
+	relay_want_write(c);
 	if (c->cn_out.ob_len < WK_OUT_LOW)
 		for (k = 0; k < WK_NCONN; k++)
-			relay_resume(&o->lg_conn[k], CONN_P_THROTTLE);
+			if (o->lg_conn[k] != NULL)
+				relay_resume(o->lg_conn[k], CONN_P_THROTTLE);
 }
 
 void
 relay_flush_sess(struct sess *s)
 {
+	struct conn *c;
 	int i, k;
 
 	for (i = 0; i < SHM_NLEGS; i++)
 		for (k = 0; k < WK_NCONN; k++) {
 			if (s->s_state == SESS_ENDED)
 				return;
-			if (s->s_leg[i].lg_conn[k].cn_out.ob_len > 0 &&
-			    !s->s_leg[i].lg_conn[k].cn_wr_on)
-				relay_flush(&s->s_leg[i].lg_conn[k]);
+			c = s->s_leg[i].lg_conn[k];
+			if (c != NULL && c->cn_out.ob_len > 0 && !c->cn_wr_on)
+				relay_flush(c);
 		}
 }

@@ -173,8 +173,16 @@ sess_timer_arm(struct sess *s)
 		dl = t;
 	if (dl == UINT64_MAX) {
 		evtimer_del(s->s_timer);
+		s->s_timer_at = 0;
 		return;
 	}
+	/*
+	 * Media pushes the deadlines later on every read; an earlier timer only wakes
+	 * us for a re-arm, which is cheaper than re-arming per read.
+	 */
+	if (s->s_timer_at != 0 && s->s_timer_at <= dl)
+		return;
+	s->s_timer_at = dl;
 	now = wk_now();
 	t = dl > now ? dl - now : 0;
 	tv.tv_sec = (time_t)(t / 1000);
@@ -189,6 +197,7 @@ sess_timer_cb(int fd, short ev, void *arg)
 	uint64_t now = wk_now();
 	int i;
 
+	s->s_timer_at = 0;
 	if (s->s_state == SESS_ICE && s->s_ice_ms != 0 && now >= s->s_start + s->s_ice_ms) {
 		/* Name the leg that did not make it, when only one did not. */
 		int by = CDR_CLOSED_NONE;
@@ -233,14 +242,15 @@ void
 sess_leg_up(struct leg *l, int conn)
 {
 	struct sess *s = l->lg_sess;
-	struct conn *c = &l->lg_conn[conn];
+	struct conn *c = l->lg_conn[conn];
 
 	if (l->lg_up)
 		return;
 	l->lg_up = true;
 	l->lg_sel = conn;
+	leg_unlisten(l);
 	l->lg_last_rx = wk_now();
-	s->s_snap.sn_info.si_dialect[l->lg_idx] = sess_cdr_dialect(l->lg_p.lp_dialect);
+	s->s_snap.sn_info.si_dialect[l->lg_idx] = sess_cdr_dialect(l->lg_dialect);
 	s->s_snap.sn_info.si_role[l->lg_idx] = c->cn_active ? CDR_ROLE_ACTIVE :
 	    CDR_ROLE_PASSIVE;
 	leg_shm_addr(&c->cn_local, &s->s_snap.sn_ep[l->lg_idx][SHM_EP_LOCAL]);

@@ -4,9 +4,13 @@
  * has a listener, up to ICE_MAX_CONNS TCP connections, an ICE agent (not for RFC 4145)
  * and the source-address policy of its peer.
  *
- * Buffers (conventions.md 10): each connection has a receive buffer of one maximal
- * RFC 4571 frame and an output buffer that grows by doubling up to WK_OUT_MAX and is
- * then reused; nothing is allocated per frame.
+ * Memory (docs/performance.md): an idle established session holds no buffer.  A
+ * connection borrows a receive buffer of one maximal RFC 4571 frame for a read and
+ * gives it back once every complete frame is handled; it keeps it only while a frame
+ * is incomplete.  Relayed frames are written straight from that buffer; only what the
+ * socket does not take is queued in an output buffer, which grows by doubling up to
+ * WK_OUT_MAX and is freed once drained.  Connection slots and the ICE agent are
+ * allocated when first used; the agent's action list is one per worker (leg.c).
  */
 #ifndef APPSHARE_WORKER_SESS_H
 #define APPSHARE_WORKER_SESS_H
@@ -31,7 +35,7 @@ struct ipc_chan;
 struct tap;
 
 #define WK_RXBUF	(FRAME_HDR_LEN + FRAME_MAX)	/* one maximal frame */
-#define WK_OUT_INIT	(64 * 1024)
+#define WK_OUT_INIT	(16 * 1024)
 #define WK_OUT_HIGH	(256 * 1024)	/* above: stop reading the other leg */
 #define WK_OUT_LOW	(64 * 1024)	/* below: read it again */
 #define WK_OUT_MAX	(4 * 1024 * 1024)	/* above: close with reason overflow */
@@ -74,7 +78,7 @@ struct conn {
 	bool			 cn_wr_on;	/* write event added */
 	struct event		*cn_rev;
 	struct event		*cn_wev;
-	uint8_t			*cn_rxbuf;	/* WK_RXBUF, kept for the session's life */
+	uint8_t			*cn_rxbuf;	/* WK_RXBUF while borrowed, else NULL */
 	struct frame_rx		 cn_rx;
 	struct obuf		 cn_out;
 	struct sockaddr_storage	 cn_peer;
@@ -87,12 +91,13 @@ struct leg {
 	struct sess		*lg_sess;
 	int			 lg_idx;	/* SHM_LEG_A or SHM_LEG_B */
 	char			 lg_name;	/* 'A' or 'B' */
-	struct ipc_leg_params	 lg_p;
+	uint32_t		 lg_dialect;	/* enum ipc_dialect */
+	bool			 lg_active;	/* we connect (initiate-tcp) */
 	bool			 lg_plain;	/* RFC 4145: no agent */
 	bool			 lg_remote;	/* IPC_SESS_REMOTE seen */
 	bool			 lg_plain_req;	/* RFC 4145 active: socket asked for */
 	struct ipc_addr		 lg_plain_peer;
-	struct pol_leg		 lg_pol;
+	struct pol_leg		*lg_pol;	/* until the leg is up (leg_unlisten()) */
 	int			 lg_lfd;
 	struct event		*lg_lev;
 	int			 lg_sel;	/* selected conn, -1 until up */
@@ -103,9 +108,8 @@ struct leg {
 	uint64_t		 lg_octets[SHM_NDIRS];
 	uint64_t		 lg_stun[SHM_NDIRS];
 	uint64_t		 lg_dropped;	/* media from a non-selected conn */
-	struct ice_agent	 lg_ice;
-	struct ice_out		 lg_out;
-	struct conn		 lg_conn[WK_NCONN];
+	struct ice_agent	*lg_ice;	/* NULL on a plain leg */
+	struct conn		*lg_conn[WK_NCONN];	/* by ICE conn id, NULL until used */
 };
 
 enum sess_state {
@@ -129,6 +133,7 @@ struct sess {
 	char			 s_callid[IPC_CALLID_MAX + 1];
 	struct snap		 s_snap;	/* what publish.c writes to the slot */
 	struct event		*s_timer;
+	uint64_t		 s_timer_at;	/* deadline armed (monotonic ms), 0: none */
 	struct tap		*s_tap;		/* pcap tap, NULL when not recording */
 	struct leg		 s_leg[SHM_NLEGS];
 };
@@ -208,7 +213,9 @@ void		 obuf_consume(struct obuf *, size_t);
 void		 obuf_free(struct obuf *);
 
 /* relay.c */
-void		 relay_media(struct leg *, struct conn *, const uint8_t *frame, size_t len);
+/* nframes whole frames (prefixes included, contiguous) from l's selected conn c. */
+void		 relay_media(struct leg *, struct conn *, const uint8_t *frames, size_t len,
+		    unsigned nframes);
 void		 relay_hold_flush(struct sess *);
 int		 relay_queue_stun(struct conn *, const uint8_t *msg, size_t len);
 void		 relay_flush(struct conn *);

@@ -1139,6 +1139,79 @@ Test(worker_relay, backpressure_throttles_without_loss, .timeout = 30)
 	stop_worker(t);
 }
 
+/*
+ * The relay writes a run of frames read in one go straight from its receive buffer,
+ * and keeps a buffer only for an incomplete frame: a stream cut at every awkward
+ * place (inside the prefix, inside a maximal frame, several frames in one write) with
+ * STUN frames in the middle of media must come out as exactly the media, in order.
+ */
+Test(worker_relay, split_and_coalesced_frames, .timeout = 30)
+{
+	static const size_t cuts[] = { 1, 1, 3, 2, 7, 1000, 65537, 4, 5000, 300000 };
+	static const uint8_t junk_stun[20] = { 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4,
+	    0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+	struct tctx *t = start_worker();
+	uint8_t *stream = malloc(MEDIA_MAX), *media = malloc(MEDIA_MAX);
+	size_t slen = 0, mlen = 0, fl, off, n;
+	struct cdr_rec rec;
+	struct ep *a, *b;
+	int i, k, nmedia = 0, nstun = 0;
+
+	new_session(t, IPC_DIALECT_MSICE2, false, 30000);
+	send_remote(t, 0, false);
+	send_remote(t, 1, false);
+	ep_init_ice(t, 0, true, NULL);
+	ep_init_ice(t, 1, true, NULL);
+	cr_assert(pump(t, 10000, is_relaying));
+	a = &t->t_ep[0];
+	b = &t->t_ep[1];
+	for (i = 0; i < 120; i++) {
+		if (i % 17 == 5) {
+			/* A request without FINGERPRINT: the agent drops it, nothing relayed. */
+			stream[slen] = 0;
+			stream[slen + 1] = sizeof(junk_stun);
+			memcpy(stream + slen + 2, junk_stun, sizeof(junk_stun));
+			slen += 2 + sizeof(junk_stun);
+			nstun++;
+			continue;
+		}
+		fl = (i == 40 || i == 41) ? FRAME_MAX : 12 + (size_t)((i * 131) % 3000);
+		stream[slen] = (uint8_t)(fl >> 8);
+		stream[slen + 1] = (uint8_t)fl;
+		stream[slen + 2] = 0x80;
+		stream[slen + 3] = 97;
+		for (k = 2; k < (int)fl; k++)
+			stream[slen + 2 + k] = (uint8_t)(i * 13 + k);
+		memcpy(media + mlen, stream + slen, fl + 2);
+		mlen += fl + 2;
+		slen += fl + 2;
+		nmedia++;
+	}
+	cr_assert_lt(slen, MEDIA_MAX);
+	/* Pause between pieces so that the relay reads each one on its own. */
+	for (off = 0, i = 0; off < slen; off += n, i++) {
+		n = cuts[i % (sizeof(cuts) / sizeof(cuts[0]))];
+		if (n > slen - off)
+			n = slen - off;
+		ep_write(a->e_fd[a->e_sel], stream + off, n);
+		pump(t, 3, NULL);
+	}
+	g_want_ep = b;
+	g_want_len = mlen;
+	cr_assert(pump(t, 10000, got_media), "B got %zu of %zu", b->e_nmedia, mlen);
+	pump(t, 100, NULL);
+	cr_assert_eq(b->e_nmedia, mlen, "media only, no STUN frame relayed");
+	cr_assert_eq(memcmp(b->e_media, media, mlen), 0, "every media byte, in order");
+	end_session(t, 1);
+	pop_record(t, &rec);
+	cr_assert_eq(rec.cr_leg[0].cl_frames[SHM_DIR_IN], (uint64_t)nmedia);
+	cr_assert_eq(rec.cr_leg[1].cl_frames[SHM_DIR_OUT], (uint64_t)nmedia);
+	cr_assert_geq(rec.cr_leg[0].cl_stun[SHM_DIR_IN], (uint64_t)nstun);
+	free(stream);
+	free(media);
+	stop_worker(t);
+}
+
 /* IPC_DEBUG_FAULT makes a sandboxed worker call socket(): the filter kills it. */
 Test(worker_relay, debug_fault_dies_of_sigsys, .timeout = 30)
 {
