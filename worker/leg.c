@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -441,8 +442,12 @@ leg_frame_other(struct conn *c, const uint8_t *pl, size_t plen, uint64_t now)
 			if ((d == ICE_DROP_MALFORMED || d == ICE_DROP_BAD_INTEGRITY ||
 			    d == ICE_DROP_NO_FINGERPRINT) && wk->wk_tot != NULL)
 				wk_count(&wk->wk_tot->wt_stun_bad, 1);
-			log_debug("session %s leg %c: conn %d: STUN dropped: %s",
-			    s->s_callid, l->lg_name, c->cn_id, ice_drop_str(d));
+			/* The 1st, 2nd, 4th, 8th...: a flood must not become a log flood. */
+			l->lg_stun_dropped++;
+			if ((l->lg_stun_dropped & (l->lg_stun_dropped - 1)) == 0)
+				log_debug("session %s leg %c: conn %d: STUN dropped: %s "
+				    "(%" PRIu64 " on this leg)", s->s_callid, l->lg_name,
+				    c->cn_id, ice_drop_str(d), l->lg_stun_dropped);
 		} else if (rc < 0)
 			log_debug("session %s leg %c: conn %d: STUN: %s", s->s_callid,
 			    l->lg_name, c->cn_id, ice_strerror(rc));

@@ -108,6 +108,7 @@ struct leg {
 	uint64_t		 lg_octets[SHM_NDIRS];
 	uint64_t		 lg_stun[SHM_NDIRS];
 	uint64_t		 lg_dropped;	/* media from a non-selected conn */
+	uint64_t		 lg_stun_dropped;	/* STUN the agent refused */
 	struct ice_agent	*lg_ice;	/* NULL on a plain leg */
 	struct conn		*lg_conn[WK_NCONN];	/* by ICE conn id, NULL until used */
 };

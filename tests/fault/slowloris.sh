@@ -89,6 +89,13 @@ log "stalled session's sender: $(tail -n 1 "$T/st-a.log")"
 bad=$(($(stat_relay "STUN bad") - bad0))
 log "STUN bad: $bad"
 [ "$bad" -ge 1 ] || fail "no bad STUN counted"
+# Every bad message is counted, but the debug log (-v) gets the 1st, 2nd, 4th, ... of a
+# leg only: at most 1 + log2(bad) lines per flooded leg (allow 4 legs).
+lines=$(grep -c "STUN dropped" "$T/master.log")
+log "STUN dropped lines in the log: $lines"
+[ "$lines" -ge 1 ] || fail "no STUN dropped line at -v"
+[ "$lines" -le 4 ] || { [ "$lines" -le 200 ] && [ "$bad" -ge $((1 << (lines / 4 - 1))) ]; } ||
+	fail "$lines STUN dropped lines for $bad bad messages: not rate-limited"
 for c in sl1 sl2; do
 	if [ -n "$(cdr_line $c)" ]; then
 		log "abuse session $c ended: $(cdr_field $c 14), leg $(cdr_field $c 15)"
