@@ -645,7 +645,14 @@ leg_accepted(struct leg *l, int fd, const struct sockaddr_storage *peer)
 	int id;
 
 	log_sockaddr(peer, as, sizeof(as));
-	if (l->lg_pol == NULL || pol_check(l->lg_pol, peer, &why) != POL_ACCEPT) {
+	if (l->lg_pol == NULL) {
+		/* Only a connection already queued when the leg came up gets here. */
+		close(fd);
+		log_debug("session %s leg %c: %s closed: the leg is up", s->s_callid,
+		    l->lg_name, as);
+		return;
+	}
+	if (pol_check(l->lg_pol, peer, &why) != POL_ACCEPT) {
 		close(fd);
 		if (wk->wk_tot != NULL)
 			wk_count(&wk->wk_tot->wt_policy_denied, 1);
@@ -722,6 +729,9 @@ leg_accept_cb(int lfd, short ev, void *arg)
 		leg_accepted(l, fd, &ss);
 		if (s->s_state == SESS_ENDED)
 			return;
+		/* The leg came up (plain RFC 4145): its listener is closed. */
+		if (l->lg_lfd != lfd)
+			break;
 	}
 	sess_timer_arm(s);
 }

@@ -943,6 +943,61 @@ Test(worker_relay, source_filtering, .timeout = 30)
 	stop_worker(t);
 }
 
+/* connect() from leg's address to the relay's port: 0 (*fd set) or the errno. */
+static int
+try_connect(int leg, uint16_t port, int *fd)
+{
+	struct sockaddr_storage ss, to;
+	int err;
+
+	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert(*fd >= 0);
+	mkaddr(&ss, ep_ip[leg], 0);
+	mkaddr(&to, "127.0.0.1", port);
+	cr_assert_eq(bind(*fd, (struct sockaddr *)&ss, sizeof(struct sockaddr_in)), 0);
+	if (connect(*fd, (struct sockaddr *)&to, sizeof(struct sockaddr_in)) == 0)
+		return 0;
+	err = errno;
+	close(*fd);
+	*fd = -1;
+	return err;
+}
+
+/*
+ * Once a leg is up no later connection can become its media path, so the worker
+ * closes the leg's listener: a plain RFC 4145 leg keeps the first connection and drops
+ * one queued behind it, and both ports then refuse connections.
+ */
+Test(worker_relay, listener_closed_once_up, .timeout = 30)
+{
+	struct tctx *t = start_worker();
+	struct sockaddr_storage to;
+	int first, second, late, rc;
+
+	new_session(t, IPC_DIALECT_RFC4145, false, 30000);
+	send_remote(t, 0, false);
+	send_remote(t, 1, true);
+	mkaddr(&to, "127.0.0.1", t->t_port[1]);
+	first = ep_connect(1, &to);
+	/* Queued behind the first, or refused if the worker was quicker: both are right. */
+	rc = try_connect(1, t->t_port[1], &second);
+	cr_assert(rc == 0 || rc == ECONNREFUSED, "second connect: %s", strerror(rc));
+	ep_init_plain(&t->t_ep[1], 1, first);
+	ep_init_ice(t, 0, true, NULL);
+	cr_assert(pump(t, 10000, is_relaying), "leg A ICE + leg B's first connection");
+	if (second != -1) {
+		cr_assert(is_closed_fd(second, 2000), "the second connection is closed");
+		close(second);
+	}
+	cr_assert_eq(try_connect(1, t->t_port[1], &late), ECONNREFUSED,
+	    "leg B still listens");
+	cr_assert_eq(try_connect(0, t->t_port[0], &late), ECONNREFUSED,
+	    "leg A still listens");
+	exchange(t, 10, 10);
+	end_session(t, 1);
+	stop_worker(t);
+}
+
 Test(worker_relay, bad_integrity, .timeout = 30)
 {
 	struct tctx *t = start_worker();
