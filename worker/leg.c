@@ -646,7 +646,7 @@ leg_accepted(struct leg *l, int fd, const struct sockaddr_storage *peer)
 
 	log_sockaddr(peer, as, sizeof(as));
 	if (l->lg_pol == NULL) {
-		/* Only a connection already queued when the leg came up gets here. */
+		/* Not reached: the listener goes with the policy (leg_unlisten()). */
 		close(fd);
 		log_debug("session %s leg %c: %s closed: the leg is up", s->s_callid,
 		    l->lg_name, as);
