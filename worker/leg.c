@@ -502,6 +502,7 @@ leg_read_cb(int fd, short ev, void *arg)
 	struct sess *s = l->lg_sess;
 	uint32_t serial = c->cn_serial;
 	struct leg_run run = { NULL, 0, 0 };
+	bool other = false;
 	const uint8_t *pl;
 	size_t avail, plen;
 	uint8_t *p;
@@ -549,6 +550,7 @@ leg_read_cb(int fd, short ev, void *arg)
 		if (s->s_state == SESS_ENDED || c->cn_serial != serial)
 			return;
 		leg_frame_other(c, pl, plen, now);
+		other = true;
 		if (s->s_state == SESS_ENDED || c->cn_serial != serial)
 			return;
 	}
@@ -562,7 +564,8 @@ leg_read_cb(int fd, short ev, void *arg)
 	if (frame_rx_pending(&c->cn_rx) == 0)
 		leg_rx_return(c);
 	relay_flush_sess(s);
-	if (s->s_state != SESS_ENDED)
+	/* Media only moves deadlines later (keepalive, dead, idle): the timer can wait. */
+	if (other && s->s_state != SESS_ENDED)
 		sess_timer_arm(s);
 }
 
