@@ -125,7 +125,7 @@ relay_write(struct conn *c, const uint8_t *p, size_t len)
 {
 	struct leg *l = c->cn_leg;
 	size_t done = 0;
-	ssize_t n;
+	ssize_t n, rc = 0;
 
 	while (done < len) {
 		n = write(c->cn_fd, p + done, len - done);
@@ -143,15 +143,17 @@ relay_write(struct conn *c, const uint8_t *p, size_t len)
 				c->cn_rd_on = true;
 			}
 			event_active(c->cn_rev, EV_READ, 1);
-			return -1;
+			rc = -1;
+			break;
 		}
 		if (l->lg_sess->s_tap != NULL)
 			tap_data(c, TAPP_RELAY, p + done, (size_t)n);
 		done += (size_t)n;
 	}
+	/* What went out before an error counts too. */
 	l->lg_octets[SHM_DIR_OUT] += done;
 	wk->wk_bytes_out += done;
-	return (ssize_t)done;
+	return rc == -1 ? -1 : (ssize_t)done;
 }
 
 /* Keep the write event in step with c's output. */
