@@ -488,7 +488,7 @@ leg_run_flush(struct conn *c, struct leg_run *r, uint64_t now)
 		return;
 	if (l->lg_ice != NULL)
 		ice_on_received(l->lg_ice, now, c->cn_id);
-	relay_media(l, c, r->lr_p, r->lr_len, r->lr_n);
+	relay_media(l, c, r->lr_p, r->lr_len, r->lr_n, now);
 	r->lr_p = NULL;
 	r->lr_len = 0;
 	r->lr_n = 0;

@@ -171,7 +171,7 @@ relay_want_write(struct conn *c)
 
 void
 relay_media(struct leg *l, struct conn *c, const uint8_t *frames, size_t len,
-    unsigned nframes)
+    unsigned nframes, uint64_t now)
 {
 	struct sess *s = l->lg_sess;
 	struct leg *o = &s->s_leg[1 - l->lg_idx];
@@ -196,7 +196,7 @@ relay_media(struct leg *l, struct conn *c, const uint8_t *frames, size_t len,
 	o->lg_frames[SHM_DIR_OUT] += nframes;
 	wk->wk_frames_out += nframes;
 	if (o->lg_ice != NULL)
-		ice_on_sent(o->lg_ice, wk_now(), dst->cn_id);
+		ice_on_sent(o->lg_ice, now, dst->cn_id);
 	/* Nothing queued before: the common case costs no copy. */
 	if (dst->cn_out.ob_len == 0 && dst->cn_state == CONN_OPEN) {
 		if ((n = relay_write(dst, frames, len)) == -1)

@@ -216,7 +216,7 @@ void		 obuf_free(struct obuf *);
 /* relay.c */
 /* nframes whole frames (prefixes included, contiguous) from l's selected conn c. */
 void		 relay_media(struct leg *, struct conn *, const uint8_t *frames, size_t len,
-		    unsigned nframes);
+		    unsigned nframes, uint64_t now);
 void		 relay_hold_flush(struct sess *);
 int		 relay_queue_stun(struct conn *, const uint8_t *msg, size_t len);
 void		 relay_flush(struct conn *);
