@@ -108,6 +108,18 @@ struct slot {
 };
 
 /* Connect flood: each attempt ends with the relay's close, a refusal or a timeout. */
+/* The outcome of a non-blocking connect() once poll() reports the socket. */
+static int
+sock_error(int fd)
+{
+	socklen_t len;
+	int err = 0;
+
+	len = sizeof(err);
+	(void)getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	return err;
+}
+
 static int
 do_connect(const char *host, int port, long count, long secs)
 {
@@ -118,9 +130,8 @@ do_connect(const char *host, int port, long count, long secs)
 	long connected = 0;
 	uint64_t end = now_ms() + (uint64_t)secs * 1000, t;
 	char buf[256];
-	int i, n, live = 0, err, flight = 16;
+	int i, n, live = 0, flight = 16;
 	const char *e;
-	socklen_t len;
 	ssize_t r;
 
 	addr(&dst, host, port);
@@ -158,10 +169,7 @@ do_connect(const char *host, int port, long count, long secs)
 			if (sl[i].fd == -1)
 				continue;
 			if (pfd[i].revents != 0 && !sl[i].open) {
-				err = 0;
-				len = sizeof(err);
-				(void)getsockopt(sl[i].fd, SOL_SOCKET, SO_ERROR, &err, &len);
-				if (err == 0) {
+				if (sock_error(sl[i].fd) == 0) {
 					sl[i].open = 1;
 					connected++;
 					continue;
@@ -274,8 +282,6 @@ do_slow(const char *mode, const char *host, int port, const char *srcs, long cou
 	size_t *off, l;
 	char buf[4096];
 	ssize_t r;
-	int err;
-	socklen_t len;
 
 	if (strcmp(mode, "half") == 0)
 		m = SLOW_HALF;
@@ -313,10 +319,7 @@ do_slow(const char *mode, const char *host, int port, const char *srcs, long cou
 			if (pfd[i].fd < 0 || pfd[i].revents == 0)
 				continue;
 			if (pfd[i].events & POLLOUT && off[i] == 0) {
-				err = 0;
-				len = sizeof(err);
-				(void)getsockopt(pfd[i].fd, SOL_SOCKET, SO_ERROR, &err, &len);
-				if (err != 0) {
+				if (sock_error(pfd[i].fd) != 0) {
 					close(pfd[i].fd);
 					pfd[i].fd = -1;
 					failed++;
@@ -461,8 +464,6 @@ do_ctl_tcp(const char *host, int port, long count, long secs)
 	uint64_t end;
 	char buf[4096];
 	ssize_t r;
-	int err;
-	socklen_t len;
 
 	addr(&dst, host, port);
 	if ((pfd = calloc((size_t)count, sizeof(*pfd))) == NULL)
@@ -481,10 +482,7 @@ do_ctl_tcp(const char *host, int port, long count, long secs)
 			if (pfd[i].fd < 0 || pfd[i].revents == 0)
 				continue;
 			if (pfd[i].events & POLLOUT) {
-				err = 0;
-				len = sizeof(err);
-				(void)getsockopt(pfd[i].fd, SOL_SOCKET, SO_ERROR, &err, &len);
-				if (err != 0) {
+				if (sock_error(pfd[i].fd) != 0) {
 					close(pfd[i].fd);
 					pfd[i].fd = -1;
 					failed++;

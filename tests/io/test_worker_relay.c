@@ -817,6 +817,18 @@ exchange(struct tctx *t, int n_ab, int n_ba)
 	free(sent);
 }
 
+/* A session with MS-ICE2 on both legs, ICE done, relaying. */
+static void
+start_relaying(struct tctx *t)
+{
+	new_session(t, IPC_DIALECT_MSICE2, false, 30000);
+	send_remote(t, 0, false);
+	send_remote(t, 1, false);
+	ep_init_ice(t, 0, true, NULL);
+	ep_init_ice(t, 1, true, NULL);
+	cr_assert(pump(t, 10000, is_relaying), "ICE completes on both legs");
+}
+
 static void
 relay_case(uint32_t dialect_b)
 {
@@ -1057,12 +1069,7 @@ Test(worker_relay, peer_closed, .timeout = 30)
 	struct tctx *t = start_worker();
 	struct cdr_rec rec;
 
-	new_session(t, IPC_DIALECT_MSICE2, false, 30000);
-	send_remote(t, 0, false);
-	send_remote(t, 1, false);
-	ep_init_ice(t, 0, true, NULL);
-	ep_init_ice(t, 1, true, NULL);
-	cr_assert(pump(t, 10000, is_relaying));
+	start_relaying(t);
 	exchange(t, 5, 5);
 	close(t->t_ep[1].e_fd[t->t_ep[1].e_sel]);
 	t->t_ep[1].e_fd[t->t_ep[1].e_sel] = -1;
@@ -1151,12 +1158,7 @@ Test(worker_relay, backpressure_throttles_without_loss, .timeout = 30)
 	size_t len = 0, fl;
 	int i, k, nframes = 0;
 
-	new_session(t, IPC_DIALECT_MSICE2, false, 30000);
-	send_remote(t, 0, false);
-	send_remote(t, 1, false);
-	ep_init_ice(t, 0, true, NULL);
-	ep_init_ice(t, 1, true, NULL);
-	cr_assert(pump(t, 10000, is_relaying));
+	start_relaying(t);
 	a = &t->t_ep[0];
 	b = &t->t_ep[1];
 	a->e_tx = malloc(BP_BYTES + 2000);
@@ -1212,12 +1214,7 @@ Test(worker_relay, split_and_coalesced_frames, .timeout = 30)
 	struct ep *a, *b;
 	int i, k, nmedia = 0, nstun = 0;
 
-	new_session(t, IPC_DIALECT_MSICE2, false, 30000);
-	send_remote(t, 0, false);
-	send_remote(t, 1, false);
-	ep_init_ice(t, 0, true, NULL);
-	ep_init_ice(t, 1, true, NULL);
-	cr_assert(pump(t, 10000, is_relaying));
+	start_relaying(t);
 	a = &t->t_ep[0];
 	b = &t->t_ep[1];
 	for (i = 0; i < 120; i++) {
